@@ -1,0 +1,27 @@
+import type { Scene } from '../scene/schema';
+import type { RobotProfile } from '../sim/profile';
+import type { RobotPose } from '../sim/world';
+
+/** An RGB8 image, rows top to bottom, 3 bytes per pixel (what a camera driver hands a policy). */
+export interface Frame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** One onboard-camera image to render. */
+export interface CameraRequest {
+  scene: Scene;
+  /** Stable key of the scene (its hash): the renderer caches built scenes by it. */
+  sceneKey: string;
+  pose: RobotPose;
+  profile: RobotProfile;
+}
+
+/** Renders camera frames for a batch of robots in one call. */
+export interface Renderer {
+  render(requests: readonly CameraRequest[]): Promise<Frame[]>;
+  /** What is rendering (e.g. "chromium 156 / SwiftShader WebGL2"), recorded in results. */
+  describe(): Record<string, unknown>;
+  close(): Promise<void>;
+}

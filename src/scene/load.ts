@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../util/errors';
+import { canonicalJson, sha256 } from '../util/hash';
+import { Suite, type Scene } from './schema';
+import { checkSceneGeometry } from './geometry';
+
+export interface LoadedSuite extends Suite {
+  /** Path it was loaded from (for messages). */
+  file: string;
+  /** sha256 of each scene's canonical JSON, by scene id: part of the episode id. */
+  sceneHashes: Record<string, string>;
+}
+
+/** "scenes[3].target.kind" from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(root)';
+}
+
+export function formatZodError(file: string, err: z.ZodError, what = 'scene suite'): string {
+  const lines = err.issues.slice(0, 8).map((i) => `  ${file}: ${formatPath(i.path)}: ${i.message}`);
+  if (err.issues.length > 8) lines.push(`  … and ${err.issues.length - 8} more`);
+  return `Invalid ${what} ${file}:\n${lines.join('\n')}`;
+}
+
+export function parseSuite(raw: unknown, file: string): LoadedSuite {
+  const r = Suite.safeParse(raw);
+  if (!r.success) throw new ConfigError(formatZodError(file, r.error), 'Fix the field(s) named above; see README "Scene format".');
+  const suite = r.data;
+  const seen = new Set<string>();
+  suite.scenes.forEach((s, i) => {
+    if (seen.has(s.id)) throw new ConfigError(`${file}: scenes[${i}].id: duplicate scene id "${s.id}"`, 'Scene ids must be unique within a suite.');
+    seen.add(s.id);
+    const problem = checkSceneGeometry(s);
+    if (problem) throw new ConfigError(`${file}: scenes[${i}].${problem}`, 'Move the object inside the room and clear of the others.');
+  });
+  const sceneHashes: Record<string, string> = {};
+  for (const s of suite.scenes) sceneHashes[s.id] = sha256(canonicalJson(s));
+  return { ...suite, file, sceneHashes };
+}
+
+export function loadSuite(file: string): LoadedSuite {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read scene suite ${file}: ${(e as Error).message}`, 'Check the path (suites live under scenes/).');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  return parseSuite(raw, file);
+}
+
+export type { Scene };

@@ -1,0 +1,43 @@
+import type { Scene, Split } from '../scene/schema';
+import type { LoadedSuite } from '../scene/load';
+import { sha256 } from '../util/hash';
+
+/** One episode to run: a scene of a suite with a seed. Ids are fixed before anything runs. */
+export interface EpisodeSpec {
+  /** sha256(suite, version, scene id, seed, scene hash), 16 hex: independent of batch, order, shard. */
+  id: string;
+  suite: string;
+  suiteVersion: number;
+  scene: Scene;
+  sceneHash: string;
+  seed: number;
+  split: Split;
+  family: string;
+  /** Probe variant applied to the observation ("" for none), part of the id. */
+  probe?: string;
+}
+
+export function episodeId(suite: string, version: number, sceneId: string, seed: number, sceneHash: string, probe = ''): string {
+  return sha256([suite, version, sceneId, seed, sceneHash, probe].join('|')).slice(0, 16);
+}
+
+/** All episodes of a suite: every scene × seeds 0..episodesPerScene-1, in file order. */
+export function suiteEpisodes(suite: LoadedSuite, episodesPerScene: number): EpisodeSpec[] {
+  const out: EpisodeSpec[] = [];
+  for (const scene of suite.scenes) {
+    const hash = suite.sceneHashes[scene.id] as string;
+    for (let seed = 0; seed < episodesPerScene; seed++) {
+      out.push({
+        id: episodeId(suite.suite, suite.version, scene.id, seed, hash),
+        suite: suite.suite,
+        suiteVersion: suite.version,
+        scene,
+        sceneHash: hash,
+        seed,
+        split: scene.split,
+        family: scene.family,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+import type { Frame } from '../render/types';
+import type { Scene, Side } from '../scene/schema';
+import type { RobotPose } from './world';
+
+/** What a policy gets each step. */
+export interface Observation {
+  episodeId: string;
+  /** Control step index: 0 at reset. */
+  step: number;
+  instruction: string;
+  /** Privileged: only scripted baselines may read it (learned policies see image + instruction). */
+  state: PrivilegedState;
+  /** The onboard camera, present when the env renders. */
+  image?: Frame;
+}
+
+export interface PrivilegedState {
+  pose: RobotPose;
+  scene: Scene;
+  side: Side;
+}
