@@ -18,4 +18,6 @@ export interface PrivilegedState {
   pose: RobotPose;
   scene: Scene;
   side: Side;
+  /** Robot base radius (m), for planners. */
+  robotRadius: number;
 }

@@ -1,0 +1,3 @@
+export * from './types';
+export * from './navigation';
+export { computeMeasures, orderMeasures } from './compute';

@@ -1,0 +1,15 @@
+import type { Policy } from '../types';
+import { OraclePolicy } from './oracle';
+import { RandomPolicy, StraightPolicy } from './simple';
+
+export const SCRIPTED = {
+  oracle: () => new OraclePolicy(false),
+  mirror: () => new OraclePolicy(true),
+  straight: () => new StraightPolicy(),
+  random: () => new RandomPolicy(),
+} satisfies Record<string, () => Policy>;
+
+export type ScriptedName = keyof typeof SCRIPTED;
+export const isScripted = (name: string): name is ScriptedName => Object.hasOwn(SCRIPTED, name);
+
+export { OraclePolicy, RandomPolicy, StraightPolicy };

@@ -1,0 +1,228 @@
+import type { Frame, Renderer } from '../render/types';
+import { Rng } from '../util/rng';
+import { seedFrom } from '../util/hash';
+import type { EpisodeSpec } from './episode';
+import type { Observation } from './observation';
+import type { RobotProfile } from './profile';
+import { cloneAction, type EpisodeTrace, type Outcome } from './trace';
+import { SimWorld, type Action, type ActionMode, type RobotPose } from './world';
+
+export interface EnvOptions {
+  profile: RobotProfile;
+  actionMode: ActionMode;
+  /** When given, every observation carries the onboard camera frame. */
+  renderer?: Renderer;
+  /** A collision ends the episode (terminated, failure). Default true: touching a box is a failed run on the real robot. */
+  endOnCollision?: boolean;
+  /** Seeded start-pose jitter per episode (metres, degrees). */
+  startJitter?: { xy: number; yawDeg: number };
+  /** Applied to each rendered frame before the policy sees it (probes, sensor noise). Must be deterministic. */
+  imageTransform?: (frame: Frame, episode: EpisodeSpec, step: number) => Frame;
+}
+
+export interface StepInfo {
+  pose: RobotPose;
+  contacts: string[];
+  newContacts: string[];
+  distanceToGoal: number;
+  success: boolean;
+  stateHash: string;
+  /** Set when the episode ended this step. */
+  outcome?: Outcome;
+}
+
+export interface StepResult {
+  /** Absent once the episode is over (no frame is rendered for a finished episode). */
+  obs?: Observation;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+}
+
+interface Slot {
+  episode: EpisodeSpec;
+  world: SimWorld;
+  step: number;
+  done: boolean;
+  trace: EpisodeTrace;
+  lastDist: number;
+}
+
+export const DEFAULT_START_JITTER = { xy: 0.03, yawDeg: 3 };
+
+/** Start pose of an episode: the scene's start plus jitter drawn from (scene hash, seed). */
+export function startPose(episode: EpisodeSpec, jitter = DEFAULT_START_JITTER): { x: number; y: number; yaw: number } {
+  const s = episode.scene.robot.start;
+  const rng = new Rng(seedFrom('start', episode.sceneHash, episode.seed));
+  return {
+    x: s.x + rng.jitter(jitter.xy),
+    y: s.y + rng.jitter(jitter.xy),
+    yaw: s.yaw + (rng.jitter(jitter.yawDeg) * Math.PI) / 180,
+  };
+}
+
+/**
+ * N episodes stepped in lockstep (a Gymnasium-style vector env). Each slot owns its own
+ * Rapier world, so an episode's outcome never depends on its neighbours; frames for all slots
+ * are rendered in one batched call. Slots are refilled by the caller with `reset(slot, …)`.
+ */
+export class VecNavEnv {
+  private readonly slots: (Slot | undefined)[];
+  private readonly endOnCollision: boolean;
+
+  constructor(
+    readonly size: number,
+    private readonly opts: EnvOptions,
+  ) {
+    this.slots = new Array(size).fill(undefined);
+    this.endOnCollision = opts.endOnCollision ?? true;
+  }
+
+  get renders(): boolean {
+    return this.opts.renderer !== undefined;
+  }
+
+  /** Start `episode` in `slot` (physics only); call `observe` to get the first observations. */
+  async reset(slot: number, episode: EpisodeSpec): Promise<void> {
+    this.slots[slot]?.world.free();
+    const start = startPose(episode, this.opts.startJitter);
+    const world = await SimWorld.create(episode.scene, this.opts.profile, start);
+    const pose = world.pose();
+    const g = episode.scene.goal;
+    this.slots[slot] = {
+      episode,
+      world,
+      step: 0,
+      done: false,
+      lastDist: Math.hypot(pose.x - g.x, pose.y - g.y),
+      trace: {
+        episodeId: episode.id,
+        actions: [],
+        poses: [[pose.x, pose.y, pose.yaw]],
+        hashes: [world.stateHash()],
+        contacts: [],
+        events: [],
+        outcome: 'timeout',
+        start,
+      },
+    };
+  }
+
+  /** Observations for the given slots (one batched render). */
+  async observe(slotIds: readonly number[]): Promise<Observation[]> {
+    const live = slotIds.map((i) => this.slot(i));
+    let frames: Frame[] | undefined;
+    const r = this.opts.renderer;
+    if (r && live.length) {
+      frames = await r.render(
+        live.map((s) => ({ scene: s.episode.scene, sceneKey: s.episode.sceneHash, pose: s.world.pose(), profile: this.opts.profile })),
+      );
+    }
+    return live.map((s, k) => {
+      let image = frames?.[k];
+      if (image && this.opts.imageTransform) image = this.opts.imageTransform(image, s.episode, s.step);
+      const scene = s.episode.scene;
+      return {
+        episodeId: s.episode.id,
+        step: s.step,
+        instruction: scene.instruction.text,
+        state: { pose: s.world.pose(), scene, side: scene.instruction.side, robotRadius: this.opts.profile.radius },
+        ...(image ? { image } : {}),
+      };
+    });
+  }
+
+  /**
+   * Apply one action per listed slot (physics), then render the slots still running.
+   * An `error` instead of an action ends that episode as `policy_error`.
+   */
+  async step(batch: readonly { slot: number; action?: Action; error?: string }[]): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    const alive: number[] = [];
+    for (const { slot, action, error } of batch) {
+      const s = this.slot(slot);
+      if (s.done) throw new Error(`slot ${slot}: step() after the episode ended; reset() it first`);
+      const r = error !== undefined || !action ? this.fail(s, error ?? 'no action') : this.advance(s, action);
+      results.push(r);
+      if (!r.terminated && !r.truncated) alive.push(slot);
+    }
+    if (alive.length) {
+      const obs = await this.observe(alive);
+      alive.forEach((slot, k) => {
+        const r = results[batch.findIndex((b) => b.slot === slot)] as StepResult;
+        r.obs = obs[k];
+      });
+    }
+    return results;
+  }
+
+  private advance(s: Slot, action: Action): StepResult {
+    const phys = s.world.applyAction(action, this.opts.actionMode);
+    s.step += 1;
+    const pose = s.world.pose();
+    const hash = s.world.stateHash();
+    const t = s.trace;
+    t.actions.push(cloneAction(action));
+    t.poses.push([pose.x, pose.y, pose.yaw]);
+    t.hashes.push(hash);
+    t.contacts.push(phys.contacts);
+    for (const c of phys.newContacts) t.events.push({ step: s.step, type: 'collision', detail: c });
+    const g = s.episode.scene.goal;
+    const d = Math.hypot(pose.x - g.x, pose.y - g.y);
+    const success = d <= g.radius;
+    const collided = phys.newContacts.length > 0;
+    let outcome: Outcome | undefined;
+    if (success) outcome = 'success';
+    else if (collided && this.endOnCollision) outcome = 'collision';
+    else if (s.step >= s.episode.scene.timeLimit) outcome = 'timeout';
+    const reward = s.lastDist - d + (success ? 1 : 0) - (collided ? 0.1 : 0);
+    s.lastDist = d;
+    if (outcome) this.finish(s, outcome);
+    return {
+      reward,
+      terminated: outcome === 'success' || outcome === 'collision',
+      truncated: outcome === 'timeout',
+      info: { pose, contacts: phys.contacts, newContacts: phys.newContacts, distanceToGoal: d, success, stateHash: hash, ...(outcome ? { outcome } : {}) },
+    };
+  }
+
+  private fail(s: Slot, reason: string): StepResult {
+    const outcome: Outcome = reason.startsWith('policy_error') || reason.startsWith('remote_error') ? 'policy_error' : 'error';
+    this.finish(s, outcome, reason);
+    const pose = s.world.pose();
+    return {
+      reward: 0,
+      terminated: true,
+      truncated: false,
+      info: { pose, contacts: [], newContacts: [], distanceToGoal: s.lastDist, success: false, stateHash: s.world.stateHash(), outcome },
+    };
+  }
+
+  private finish(s: Slot, outcome: Outcome, reason?: string): void {
+    s.done = true;
+    s.trace.outcome = outcome;
+    if (reason) s.trace.reason = reason;
+    if (outcome !== 'collision') s.trace.events.push({ step: s.step, type: outcome, ...(reason ? { detail: reason } : {}) });
+  }
+
+  /** The finished (or running) episode's trace; the slot keeps it until the next reset. */
+  trace(slot: number): EpisodeTrace {
+    return this.slot(slot).trace;
+  }
+
+  episode(slot: number): EpisodeSpec {
+    return this.slot(slot).episode;
+  }
+
+  private slot(i: number): Slot {
+    const s = this.slots[i];
+    if (!s) throw new Error(`slot ${i} has no episode: reset() it first`);
+    return s;
+  }
+
+  close(): void {
+    for (const s of this.slots) s?.world.free();
+    this.slots.fill(undefined);
+  }
+}
