@@ -1,5 +1,5 @@
 import { Rng } from '../util/rng';
-import { planPath } from './geometry';
+import { planPath, TARGET_RADIUS } from './geometry';
 import { Scene, type SceneInput, type Side, type Split, type TargetKind } from './schema';
 
 /**
@@ -15,8 +15,8 @@ export const SIDES: readonly Side[] = ['left', 'right'];
 
 /** Robot start → target centre (m). The lab's targets stood 1–3 m away. */
 export const TARGET_DISTANCE: Record<Distance, number> = { close: 1.5, medium: 2.2, far: 2.9 };
-/** The goal ("front of the target") sits this far before the target, with this radius. */
-export const GOAL_OFFSET = 0.32;
+/** The goal ("front of the target") sits this far in front of the target's surface, with this radius. */
+export const GOAL_GAP = 0.28;
 export const GOAL_RADIUS = 0.2;
 
 const TARGET_NOUN: Record<TargetKind, string> = { bottle: 'beverage bottle', cup: 'cup', basket: 'basket', pot: 'pot' };
@@ -68,7 +68,7 @@ export function generateScene(spec: SceneSpec): Scene {
 function layoutScene(spec: SceneSpec, rng: Rng): Scene {
   const target = spec.target ?? 'bottle';
   const D = TARGET_DISTANCE[spec.distance] + rng.jitter(0.1);
-  const gx = D - GOAL_OFFSET;
+  const gx = D - TARGET_RADIUS[target] - GOAL_GAP;
   const lat = (spec.lateralOffset ?? 0) + rng.jitter(0.04);
   const yawJ = () => (rng.jitter(5) * Math.PI) / 180;
   const s = (v: number) => v * (1 + rng.jitter(0.08));
@@ -110,7 +110,14 @@ function layoutScene(spec: SceneSpec, rng: Rng): Scene {
     ...(spec.appearance ? { appearance: spec.appearance } : {}),
     ...(spec.distractors ? { distractors: spec.distractors } : {}),
   };
-  const scene = Scene.parse(input);
-  scene.goal.y = scene.target.pose.y;
-  return scene;
+  input.goal.y = input.target.pose.y;
+  // Millimetre precision keeps the committed JSON readable; the file is the source of truth.
+  return Scene.parse(roundDeep(input));
+}
+
+function roundDeep<T>(v: T): T {
+  if (typeof v === 'number') return (Math.round(v * 1e4) / 1e4) as T;
+  if (Array.isArray(v)) return v.map(roundDeep) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x)])) as T;
+  return v;
 }

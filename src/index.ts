@@ -1,0 +1,21 @@
+/** simgate's public entry point. */
+export { defineConfig, type BenchConfig, type BenchConfigInput, type PolicySpec } from './runner/config';
+export { runBench, loadSuites, planEpisodes } from './runner/run';
+export { runEpisodes } from './runner/episode-loop';
+export type { EpisodeRow, Aggregate, RunResults } from './runner/results';
+export { NavEnv } from './sim/env';
+export { VecNavEnv, type EnvOptions, type StepResult } from './sim/vec-env';
+export { SimWorld, type Action, type ActionMode, type RobotPose } from './sim/world';
+export { RobotProfile, DEFAULT_PROFILE, makeProfile } from './sim/profile';
+export { episodeId, suiteEpisodes, type EpisodeSpec } from './sim/episode';
+export type { Observation } from './sim/observation';
+export { Scene, Suite } from './scene/schema';
+export { loadSuite, parseSuite, type LoadedSuite } from './scene/load';
+export { generateScene } from './scene/generate';
+export { computeMeasures, NAVIGATION_MEASURES, type Measure } from './measures';
+export { aggregate } from './measures/aggregate';
+export { wilson } from './stats/wilson';
+export type { Policy, PolicyInfo, ActResult } from './policy/types';
+export { SCRIPTED } from './policy/scripted';
+export type { Renderer, Frame, CameraRequest } from './render/types';
+export { SimgateError, ConfigError, EXIT } from './util/errors';

@@ -1,0 +1,48 @@
+import type { Aggregate, EpisodeRow } from '../runner/results';
+import { wilson } from '../stats/wilson';
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const numeric = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/** Aggregate rows that share a policy, split, family (use "all" to pool) and probe. */
+export function aggregateRows(rows: readonly EpisodeRow[], key: { policy: string; variant: string; split: string; family: string; probe?: string }): Aggregate {
+  const n = rows.length;
+  const successes = rows.filter((r) => r.measures.success === true).length;
+  const ci = wilson(successes, n);
+  return {
+    ...key,
+    n,
+    successes,
+    success: n ? successes / n : 0,
+    ci95: ci,
+    spl: mean(rows.map((r) => numeric(r.measures.spl))),
+    softSpl: mean(rows.map((r) => numeric(r.measures.soft_spl))),
+    collisionsPerEpisode: mean(rows.map((r) => numeric(r.measures.collisions))),
+    instructionFollowed: n ? rows.filter((r) => r.measures.instruction_followed === true).length / n : 0,
+    errors: rows.filter((r) => r.outcome === 'error' || r.outcome === 'policy_error').length,
+    meanSteps: mean(rows.map((r) => numeric(r.measures.steps))),
+  };
+}
+
+/**
+ * Per policy × split, pooled over families ("all"), then per policy × split × family, and per
+ * probe. Rows are grouped in first-seen order so the output order is stable.
+ */
+export function aggregate(rows: readonly EpisodeRow[]): Aggregate[] {
+  const groups = new Map<string, { key: Parameters<typeof aggregateRows>[1]; rows: EpisodeRow[] }>();
+  const add = (key: Parameters<typeof aggregateRows>[1], r: EpisodeRow) => {
+    const k = JSON.stringify([key.policy, key.split, key.family, key.probe ?? '']);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key, rows: [] }));
+    g.rows.push(r);
+  };
+  for (const r of rows) {
+    const base = { policy: r.policy, variant: r.variant, split: r.split, ...(r.probe ? { probe: r.probe } : {}) };
+    add({ ...base, family: 'all' }, r);
+  }
+  for (const r of rows) {
+    const base = { policy: r.policy, variant: r.variant, split: r.split, ...(r.probe ? { probe: r.probe } : {}) };
+    add({ ...base, family: r.family }, r);
+  }
+  return [...groups.values()].map((g) => aggregateRows(g.rows, g.key));
+}

@@ -1,0 +1,54 @@
+import { table, getBorderCharacters } from 'table';
+import type { Aggregate, RunResults } from '../runner/results';
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const ci = (a: Aggregate) => `${pct(a.success)} [${(100 * a.ci95.lo).toFixed(0)}–${(100 * a.ci95.hi).toFixed(0)}]`;
+
+export interface TableOptions {
+  /** Also break down per family (default true). */
+  families?: boolean;
+}
+
+/** The summary: one row per policy × split (all families pooled). */
+export function summaryTable(results: RunResults): string {
+  const budget = new Map(results.policies.map((p) => [p.name, p]));
+  const rows: string[][] = [['policy', 'variant', 'split', 'n', 'success [95% CI]', 'SPL', 'coll/ep', 'instr-followed', 'errors', 'latency p50/p95']];
+  for (const a of results.aggregates.filter((a) => a.family === 'all' && !a.probe)) {
+    const info = budget.get(a.policy);
+    const lat = info?.details?.latency as { p50?: number; p95?: number } | undefined;
+    const over = lat?.p95 !== undefined && info?.budgetMs !== undefined && lat.p95 > info.budgetMs;
+    rows.push([
+      a.policy,
+      a.variant,
+      a.split,
+      String(a.n),
+      ci(a),
+      a.spl.toFixed(2),
+      a.collisionsPerEpisode.toFixed(2),
+      pct(a.instructionFollowed),
+      String(a.errors),
+      lat?.p50 !== undefined ? `${lat.p50.toFixed(1)}/${lat.p95!.toFixed(1)} ms${over ? ' OVER BUDGET' : ''}` : '–',
+    ]);
+  }
+  return table(rows, { border: getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i <= 1 || i === n });
+}
+
+/** Success per family: policies as columns, families as rows. */
+export function familyTable(results: RunResults): string {
+  const aggs = results.aggregates.filter((a) => a.family !== 'all' && !a.probe);
+  const policies = [...new Set(aggs.map((a) => a.policy))];
+  const keys = [...new Set(aggs.map((a) => `${a.split}\u0000${a.family}`))];
+  const rows: string[][] = [['split', 'family', ...policies]];
+  for (const k of keys) {
+    const [split, family] = k.split('\u0000') as [string, string];
+    rows.push([
+      split,
+      family,
+      ...policies.map((p) => {
+        const a = aggs.find((x) => x.policy === p && x.split === split && x.family === family);
+        return a ? `${pct(a.success)} (n=${a.n})` : '–';
+      }),
+    ]);
+  }
+  return table(rows, { border: getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i <= 1 || i === n });
+}

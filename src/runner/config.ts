@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { formatZodError } from '../scene/load';
+import { RobotProfile } from '../sim/profile';
+import { ConfigError } from '../util/errors';
+
+/** A policy to run: a scripted baseline's name, a policy folder/manifest, or a remote server. */
+export const PolicySpec = z.union([
+  z.string().min(1),
+  z.strictObject({ manifest: z.string().min(1), name: z.string().optional() }),
+  z.strictObject({
+    remote: z.string().url(),
+    name: z.string().min(1),
+    variant: z.string().default('remote'),
+    timeoutMs: z.number().int().positive().default(2000),
+    retries: z.number().int().min(0).default(1),
+    instructionFirstActionZero: z.boolean().default(true),
+  }),
+]);
+export type PolicySpec = z.infer<typeof PolicySpec>;
+
+export const BenchConfig = z.strictObject({
+  /** Policies ≈ Playwright projects. */
+  policies: z.array(PolicySpec).min(1).default(['oracle', 'straight', 'random', 'mirror']),
+  /** Name of the policy (or a results.json path) the others are compared against. */
+  baseline: z.string().optional(),
+  /** Scene suites ≈ test files. */
+  suites: z.array(z.string()).min(1).default(['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json']),
+  /** Seeds per scene ≈ repeatEach. */
+  episodesPerScene: z.number().int().positive().default(3),
+  /** Episodes stepped in lockstep; results do not depend on it. */
+  batchSize: z.number().int().positive().max(256).default(8),
+  device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  outputDir: z.string().default('simgate-results'),
+  /** A drop in success larger than this (absolute, 0–1) with p < 0.05 is a regression. */
+  tolerance: z.number().min(0).max(1).default(0.05),
+  endOnCollision: z.boolean().default(true),
+  /** Keep traces for every episode, not only failures. */
+  traceAll: z.boolean().default(false),
+  /** Probe suites to add (instruction-swap, memorisation, channel-order). */
+  probes: z.array(z.string()).default([]),
+  profile: RobotProfile.optional(),
+});
+export type BenchConfig = z.infer<typeof BenchConfig>;
+export type BenchConfigInput = z.input<typeof BenchConfig>;
+
+/** Typed config for bench.config.ts, as Playwright's defineConfig. */
+export function defineConfig(config: BenchConfigInput): BenchConfigInput {
+  return config;
+}
+
+export function parseConfig(raw: unknown, file: string): BenchConfig {
+  const r = BenchConfig.safeParse(raw);
+  if (!r.success) throw new ConfigError(formatZodError(file, r.error, 'config'), 'See README "Configuration".');
+  return r.data;
+}
+
+/** Load bench.config.ts (or the given file); defaults when there is none. */
+export async function loadConfig(file?: string): Promise<{ config: BenchConfig; file?: string }> {
+  const path = resolve(file ?? 'bench.config.ts');
+  if (!existsSync(path)) {
+    if (file) throw new ConfigError(`Config file not found: ${file}`, 'Pass an existing file with --config, or omit it to use bench.config.ts.');
+    return { config: parseConfig({}, '(defaults)') };
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot load config: ${(e as Error).message}`);
+  }
+  return { config: parseConfig(mod.default ?? {}, path), file: path };
+}

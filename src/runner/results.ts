@@ -1,0 +1,60 @@
+import type { MeasureValue } from '../measures/types';
+import type { PolicyInfo } from '../policy/types';
+import type { Split } from '../scene/schema';
+import type { EpisodeTrace, Outcome } from '../sim/trace';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** One finished episode of one policy. Everything but `timing` is deterministic. */
+export interface EpisodeRow {
+  episodeId: string;
+  policy: string;
+  variant: string;
+  suite: string;
+  suiteVersion: number;
+  sceneId: string;
+  sceneHash: string;
+  seed: number;
+  split: Split;
+  family: string;
+  side: 'left' | 'right';
+  probe?: string;
+  outcome: Outcome;
+  reason?: string;
+  measures: Record<string, MeasureValue>;
+  /** Kept for failed episodes (and on request): enough to re-simulate and replay. */
+  trace?: EpisodeTrace;
+  /** Wall-clock facts; excluded from determinism checks. */
+  timing?: { wallMs: number; policyMs: number };
+}
+
+export interface Aggregate {
+  policy: string;
+  variant: string;
+  split: string;
+  family: string;
+  probe?: string;
+  n: number;
+  successes: number;
+  success: number;
+  ci95: { lo: number; hi: number };
+  spl: number;
+  softSpl: number;
+  collisionsPerEpisode: number;
+  /** Share of episodes passing the obstacles on the instructed side. */
+  instructionFollowed: number;
+  errors: number;
+  meanSteps: number;
+}
+
+export interface RunResults {
+  schemaVersion: number;
+  tool: { name: 'simgate'; version: string };
+  createdAt: string;
+  config: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  policies: PolicyInfo[];
+  suites: { suite: string; version: number; file: string; scenes: number }[];
+  aggregates: Aggregate[];
+  episodes: EpisodeRow[];
+}
