@@ -4,6 +4,8 @@
  * episode id). Run: npm run scenes:generate
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { generateScene, type SceneSpec } from '../src/scene/generate';
 import type { SuiteInput } from '../src/scene/schema';
 import { seedFrom } from '../src/util/hash';
@@ -44,12 +46,19 @@ for (const side of sides) {
     novel.push({ id: `lateral_${off > 0 ? 'pos' : 'neg'}_${side}`, family: 'lateral', layout: '1box_hori', side, distance: 'medium', lateralOffset: off, split: 'novel' });
 }
 
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'scenes' } } });
+
 const suites = [
   suite('nav-id-v1', 1, "In distribution: the lab's taxonomy in its proportions (mostly 1box_hori, medium distance), soda bottle, lab instruction.", id),
   suite('nav-novel-v1', 1, 'Novel: unseen layouts, other targets, lateral offsets.', novel),
 ];
 for (const s of suites) {
-  const file = `scenes/${s.suite}.json`;
-  writeFileSync(file, JSON.stringify(s, null, 1) + '\n');
+  const file = join(values.out!, `${s.suite}.json`);
+  writeFileSync(file, formatJson(s) + '\n');
   console.log(`${file}: ${s.scenes.length} scenes`);
+}
+
+/** Two-space JSON with short number arrays kept on one line, so diffs of scene files stay readable. */
+function formatJson(v: unknown): string {
+  return JSON.stringify(v, null, 2).replace(/\[\s*(-?[\d.e-]+(?:,\s*-?[\d.e-]+)*)\s*\]/g, (_m, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`);
 }

@@ -1,4 +1,4 @@
-import { planPath, taskFrame } from '../scene/geometry';
+import { blockingObstacles, planPath, taskFrame } from '../scene/geometry';
 import { dot, sub } from '../util/vec2';
 import type { Measure } from './types';
 
@@ -96,12 +96,13 @@ export const softSpl: Measure = {
 export const passedSide: Measure = {
   name: 'passed_side',
   deps: [],
-  doc: '"left", "right", "mixed" (different sides of different boxes) or "none" (never got past)',
-  compute: ({ episode, trace }) => {
+  doc: '"left", "right", "mixed" (different sides of different boxes) or "none" (never got past, or nothing in the way)',
+  compute: ({ episode, trace, profile }) => {
     const scene = episode.scene;
-    if (scene.obstacles.length === 0) return 'none';
+    const blocking = blockingObstacles(scene, profile.radius);
+    if (blocking.length === 0) return 'none';
     const { u, n } = taskFrame(scene);
-    const sides = scene.obstacles.map((b) => {
+    const sides = blocking.map((b) => {
       const along = (x: number, y: number) => dot(sub({ x, y }, b.pose), u);
       for (let i = 1; i < trace.poses.length; i++) {
         const [x0, y0] = trace.poses[i - 1]!;

@@ -67,14 +67,14 @@ export function generateScene(spec: SceneSpec): Scene {
 
 function layoutScene(spec: SceneSpec, rng: Rng): Scene {
   const target = spec.target ?? 'bottle';
-  const D = TARGET_DISTANCE[spec.distance] + rng.jitter(0.1);
-  const gx = D - TARGET_RADIUS[target] - GOAL_GAP;
+  const D0 = TARGET_DISTANCE[spec.distance] + rng.jitter(0.1);
+  const gx0 = D0 - TARGET_RADIUS[target] - GOAL_GAP;
   const lat = (spec.lateralOffset ?? 0) + rng.jitter(0.04);
   const yawJ = () => (rng.jitter(5) * Math.PI) / 180;
   const s = (v: number) => v * (1 + rng.jitter(0.08));
   const h = () => 0.3 + rng.jitter(0.05);
   // Obstacles sit a little before mid-way so the robot has room to come back to the line.
-  const cx = Math.max(0.62, 0.46 * gx);
+  const cx = Math.max(0.62, 0.46 * gx0);
   const boxes: SceneInput['obstacles'] = [];
   const box = (id: string, sx: number, sy: number, x: number, y: number) =>
     boxes.push({ id, kind: 'box', size: [s(sx), s(sy), h()], pose: { x, y, yaw: yawJ() } });
@@ -94,6 +94,11 @@ function layoutScene(spec: SceneSpec, rng: Rng): Scene {
       box('box1', 0.32, 0.34, cx + 0.36, lat);
       break;
   }
+  // A deep layout pushes the target back so the robot can get round and still reach the goal
+  // ("close" means as close as the layout allows).
+  const clusterEnd = Math.max(...boxes.map((b) => b.pose.x + b.size[0] / 2));
+  const D = Math.max(D0, clusterEnd + 0.55 + TARGET_RADIUS[target] + GOAL_GAP - 0.2);
+  const gx = D - TARGET_RADIUS[target] - GOAL_GAP;
   const sj = spec.startJitter ?? { xy: 0, yawDeg: 0 };
   const input: SceneInput = {
     id: spec.id,

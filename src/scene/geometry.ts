@@ -153,10 +153,25 @@ export function sideBarriers(scene: Scene, side: Side, clearance: number): Poly[
   const { n } = taskFrame(scene);
   const away = side === 'left' ? -1 : 1; // told "left" → block the right (-n) side
   const reach = norm(sub({ x: scene.room.max[0], y: scene.room.max[1] }, { x: scene.room.min[0], y: scene.room.min[1] }));
-  return scene.obstacles.map((b) => {
+  return blockingObstacles(scene, clearance).map((b) => {
     const a = { x: b.pose.x, y: b.pose.y };
     const e = add(a, { x: n.x * away * reach, y: n.y * away * reach });
     return segmentPoly(a, e, clearance * 0.5);
+  });
+}
+
+/**
+ * The obstacles an instruction's "left"/"right" refers to: those that stand between the start and
+ * the goal and overlap the corridor a robot of this clearance sweeps along the straight line.
+ */
+export function blockingObstacles(scene: Scene, clearance: number): Scene['obstacles'] {
+  const { origin, u, n } = taskFrame(scene);
+  const length = dot(sub(scene.goal, origin), u);
+  return scene.obstacles.filter((b) => {
+    const corners = rectPoly(b.pose.x, b.pose.y, b.pose.yaw, b.size[0] / 2, b.size[1] / 2).map((p) => sub(p, origin));
+    const along = corners.map((p) => dot(p, u));
+    const across = corners.map((p) => dot(p, n));
+    return Math.max(...along) > 0 && Math.min(...along) < length && Math.min(...across) < clearance && Math.max(...across) > -clearance;
   });
 }
 
