@@ -116,7 +116,14 @@ export class VecNavEnv {
     const r = this.opts.renderer;
     if (r && live.length) {
       frames = await r.render(
-        live.map((s) => ({ scene: s.episode.scene, sceneKey: s.episode.sceneHash, pose: s.world.pose(), profile: this.opts.profile })),
+        live.map((s) => ({
+          scene: s.episode.scene,
+          sceneKey: s.episode.sceneHash,
+          pose: s.world.pose(),
+          profile: this.opts.profile,
+          // Sensor noise differs per episode and step but is the same on every replay.
+          noiseSeed: seedFrom('noise', s.episode.id, s.step),
+        })),
       );
     }
     return live.map((s, k) => {
