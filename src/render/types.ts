@@ -16,6 +16,11 @@ export interface CameraRequest {
   sceneKey: string;
   pose: RobotPose;
   profile: RobotProfile;
+  /**
+   * Seed for `scene.appearance.sensorNoise` (e.g. seedFrom(episodeId, step)). Without it the
+   * noise is seeded from the scene key and the pose, which is deterministic too.
+   */
+  noiseSeed?: number;
 }
 
 /** Renders camera frames for a batch of robots in one call. */

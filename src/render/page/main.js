@@ -1,0 +1,280 @@
+// The page side of the renderer. Node calls window.__simgate.* through page.evaluate; pixels go
+// back as one base64 string of packed RGB rows, top row first (moving pixels out of Chromium is
+// the bottleneck, so nothing is sent as JSON numbers).
+import * as THREE from 'three';
+import { buildScene, disposeScene } from './scene.js';
+import { makeRobot } from './objects.js';
+
+let renderer;
+const scenes = new Map();
+const targets = new Map();
+let pixelBuf = new Uint8Array(0);
+let samples = 4;
+
+function renderTarget(w, h) {
+  const key = w + 'x' + h;
+  let rt = targets.get(key);
+  if (!rt) {
+    // sRGB storage so readback bytes equal what a canvas would show; MSAA for clean edges.
+    rt = new THREE.WebGLRenderTarget(w, h, { colorSpace: THREE.SRGBColorSpace, samples, depthBuffer: true });
+    targets.set(key, rt);
+  }
+  return rt;
+}
+
+function toBase64(bytes) {
+  if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
+  let s = '';
+  const CH = 0x8000;
+  for (let i = 0; i < bytes.length; i += CH) s += String.fromCharCode.apply(null, bytes.subarray(i, i + CH));
+  return btoa(s);
+}
+
+/** Apply scene uploads and drops from Node. */
+function syncScenes(payload) {
+  for (const key of payload.drop ?? []) {
+    const sc = scenes.get(key);
+    if (sc) {
+      disposeScene(sc);
+      scenes.delete(key);
+    }
+  }
+  for (const [key, json, dims] of payload.scenes ?? []) if (!scenes.has(key)) scenes.set(key, buildScene(json, dims));
+}
+
+function getScene(key) {
+  const sc = scenes.get(key);
+  if (!sc) throw new Error(`simgate page: scene ${key} was not uploaded`);
+  return sc;
+}
+
+function renderInto(scene, camera, rt) {
+  // Shadow maps are static (the robot is hidden or casts none): render them once per scene.
+  if (!scene.userData.shadowsReady) {
+    renderer.shadowMap.needsUpdate = true;
+    scene.userData.shadowsReady = true;
+  }
+  renderer.setRenderTarget(rt);
+  renderer.render(scene, camera);
+}
+
+/** Read `rt` and append its pixels to `out` at byte offset `off` as RGB, top row first. */
+function readInto(rt, w, h, out, off) {
+  const n = w * h * 4;
+  if (pixelBuf.length < n) pixelBuf = new Uint8Array(n);
+  renderer.readRenderTargetPixels(rt, 0, 0, w, h, pixelBuf);
+  for (let row = 0; row < h; row++) {
+    let src = (h - 1 - row) * w * 4; // GL rows are bottom-up
+    let dst = off + row * w * 3;
+    for (let x = 0; x < w; x++, src += 4, dst += 3) {
+      out[dst] = pixelBuf[src];
+      out[dst + 1] = pixelBuf[src + 1];
+      out[dst + 2] = pixelBuf[src + 2];
+    }
+  }
+}
+
+const cameras = new Map();
+function perspective(fov, aspect) {
+  const key = fov + ':' + aspect;
+  let c = cameras.get(key);
+  if (!c) {
+    c = new THREE.PerspectiveCamera(fov, aspect, 0.02, 60);
+    c.up.set(0, 0, 1);
+    cameras.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * Onboard camera: at the robot's mount point, looking along its heading, pitched down.
+ * Heading comes from the Rapier quaternion when present (cos = qw²-qz², sin = 2·qw·qz), so the
+ * picture follows the exact physics state rather than a re-derived angle.
+ */
+function placeCamera(c) {
+  const cam = perspective(c.fov, c.w / c.h);
+  let co, si;
+  const q2 = c.qw * c.qw + c.qz * c.qz;
+  if (Number.isFinite(q2) && q2 > 0.5) {
+    co = (c.qw * c.qw - c.qz * c.qz) / q2;
+    si = (2 * c.qw * c.qz) / q2;
+  } else {
+    co = Math.cos(c.yaw);
+    si = Math.sin(c.yaw);
+  }
+  const px = c.x + co * c.mountForward;
+  const py = c.y + si * c.mountForward;
+  const pz = c.mountHeight;
+  const p = (c.pitchDeg * Math.PI) / 180;
+  const cp = Math.cos(p), sp = Math.sin(p);
+  cam.position.set(px, py, pz);
+  cam.lookAt(px + co * cp, py + si * cp, pz - sp);
+  cam.updateMatrixWorld(true);
+  return cam;
+}
+
+/**
+ * Render a batch of onboard cameras. payload: { scenes, drop, cams: [{key,x,y,yaw,qz,qw,w,h,
+ * mountHeight,mountForward,pitchDeg,fov}], readback }. Returns { b64, ms }.
+ */
+function render(payload) {
+  const t0 = performance.now();
+  syncScenes(payload);
+  const cams = payload.cams;
+  let total = 0;
+  for (const c of cams) total += c.w * c.h * 3;
+  const out = payload.readback === false ? null : new Uint8Array(total);
+  let off = 0;
+  let last = null;
+  for (const c of cams) {
+    const scene = getScene(c.key);
+    if (scene.userData.robot) scene.userData.robot.visible = false;
+    const rt = renderTarget(c.w, c.h);
+    renderInto(scene, placeCamera(c), rt);
+    if (out) readInto(rt, c.w, c.h, out, off);
+    off += c.w * c.h * 3;
+    last = rt;
+  }
+  if (!out && last) {
+    // Render-only timing: one 1-pixel read waits for the GPU queue without moving the frames.
+    const px = new Uint8Array(4);
+    renderer.readRenderTargetPixels(last, 0, 0, 1, 1, px);
+  }
+  const b64 = out ? toBase64(out) : '';
+  return { b64, ms: performance.now() - t0 };
+}
+
+/** A flat ribbon along a polyline (WebGL lines are 1 px wide whatever linewidth says). */
+function ribbon(points, width, z, colour) {
+  const pos = [];
+  const idx = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const a = points[i], b = points[i + 1];
+    const dx = b.x - a.x, dy = b.y - a.y;
+    const len = Math.hypot(dx, dy);
+    if (len < 1e-9) continue;
+    const nx = (-dy / len) * width / 2, ny = (dx / len) * width / 2;
+    const base = pos.length / 3;
+    pos.push(a.x + nx, a.y + ny, z, a.x - nx, a.y - ny, z, b.x + nx, b.y + ny, z, b.x - nx, b.y - ny, z);
+    idx.push(base, base + 1, base + 2, base + 1, base + 3, base + 2);
+  }
+  const g = new THREE.BufferGeometry();
+  g.setAttribute('position', new THREE.Float32BufferAttribute(pos, 3));
+  g.setIndex(idx);
+  const m = new THREE.MeshBasicMaterial({ color: colour, depthTest: false, side: THREE.DoubleSide });
+  const mesh = new THREE.Mesh(g, m);
+  mesh.renderOrder = 10;
+  return mesh;
+}
+
+function disc(x, y, r, z, colour, order = 11) {
+  const m = new THREE.Mesh(new THREE.CircleGeometry(r, 20), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
+  m.position.set(x, y, z);
+  m.renderOrder = order;
+  return m;
+}
+
+function ring(x, y, r, w, z, colour) {
+  const m = new THREE.Mesh(new THREE.RingGeometry(r - w, r, 40), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
+  m.position.set(x, y, z);
+  m.renderOrder = 9;
+  return m;
+}
+
+/**
+ * Orthographic view from above: x to the right, y up. payload: { scenes, drop, key, w, h, path,
+ * contacts, robot: {x,y,qz,qw,yaw}, profile, goal, margin }. Returns { b64 }.
+ */
+function topDown(payload) {
+  syncScenes(payload);
+  const scene = getScene(payload.key);
+  const { x0, y0, x1, y1 } = scene.userData.bounds;
+  const w = payload.w, h = payload.h;
+  const m = payload.margin ?? 0.15;
+  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  let hw = (x1 - x0) / 2 + m, hh = (y1 - y0) / 2 + m;
+  // Keep metres square in pixels: grow the shorter side to the image's aspect.
+  if (hw / hh > w / h) hh = (hw * h) / w;
+  else hw = (hh * w) / h;
+  const cam = new THREE.OrthographicCamera(-hw, hw, hh, -hh, 0.1, 50);
+  cam.position.set(cx, cy, 20);
+  cam.up.set(0, 1, 0);
+  cam.lookAt(cx, cy, 0);
+  cam.updateMatrixWorld(true);
+
+  const overlay = new THREE.Group();
+  const s = Math.max(hw, hh) / 160; // ≈ 1 px at 320 px
+  if (payload.goal) overlay.add(ring(payload.goal.x, payload.goal.y, payload.goal.radius, Math.max(0.01, 2 * s), 0.7, '#22c55e'));
+  const path = payload.path ?? [];
+  if (path.length >= 2) overlay.add(ribbon(path, Math.max(0.012, 3 * s), 0.72, '#1e6cff'));
+  if (path.length >= 1) overlay.add(disc(path[0].x, path[0].y, Math.max(0.015, 4 * s), 0.73, '#1e6cff'));
+  for (const c of payload.contacts ?? []) overlay.add(disc(c.x, c.y, Math.max(0.018, 5 * s), 0.74, '#ff1a1a', 12));
+  scene.add(overlay);
+
+  // The robot, built for this profile and kept with the scene.
+  let robot = null;
+  if (payload.robot) {
+    const rkey = JSON.stringify(payload.profile);
+    if (scene.userData.robotKey !== rkey) {
+      if (scene.userData.robot) {
+        scene.remove(scene.userData.robot);
+        disposeScene(scene.userData.robot);
+      }
+      scene.userData.robot = makeRobot(payload.profile);
+      scene.userData.robotKey = rkey;
+      scene.add(scene.userData.robot);
+    }
+    robot = scene.userData.robot;
+    const r = payload.robot;
+    const q2 = r.qw * r.qw + r.qz * r.qz;
+    const yaw = Number.isFinite(q2) && q2 > 0.5 ? Math.atan2(2 * r.qw * r.qz, r.qw * r.qw - r.qz * r.qz) : r.yaw;
+    robot.position.set(r.x, r.y, 0);
+    robot.rotation.set(0, 0, yaw);
+    robot.visible = true;
+  }
+  const rt = renderTarget(w, h);
+  renderInto(scene, cam, rt);
+  const out = new Uint8Array(w * h * 3);
+  readInto(rt, w, h, out, 0);
+  scene.remove(overlay);
+  disposeScene(overlay);
+  if (robot) robot.visible = false;
+  return { b64: toBase64(out) };
+}
+
+function info() {
+  const gl = renderer.getContext();
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  return {
+    three: THREE.REVISION,
+    webgl: gl.getParameter(gl.VERSION),
+    glVendor: ext ? gl.getParameter(ext.UNMASKED_VENDOR_WEBGL) : gl.getParameter(gl.VENDOR),
+    glRenderer: ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+    msaaSamples: samples,
+    maxTextureSize: gl.getParameter(gl.MAX_TEXTURE_SIZE),
+  };
+}
+
+export async function install() {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 1;
+  const ctx = canvas.getContext('webgl2', { antialias: false, alpha: false, preserveDrawingBuffer: false, powerPreference: 'high-performance' });
+  if (!ctx) throw new Error('WebGL2 is not available in this browser (check the --use-angle flags)');
+  renderer = new THREE.WebGLRenderer({ canvas, context: ctx });
+  renderer.outputColorSpace = THREE.SRGBColorSpace;
+  renderer.shadowMap.enabled = true;
+  renderer.shadowMap.type = THREE.PCFSoftShadowMap;
+  renderer.shadowMap.autoUpdate = false;
+  samples = Math.min(4, ctx.getParameter(ctx.MAX_SAMPLES));
+  window.__simgate = {
+    render,
+    topDown,
+    info,
+    setSamples(n) {
+      samples = n;
+      for (const rt of targets.values()) rt.dispose();
+      targets.clear();
+    },
+    sceneCount: () => scenes.size,
+  };
+}
