@@ -127,7 +127,7 @@ describe('HTTP policy (the lab contract)', () => {
     const ms = performance.now() - t0;
     expect(r[0]).toEqual({ error: `remote_error: ${base}/hang: no response within 300 ms (timeout)` });
     expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(2500); // loose: JPEG encoding on a loaded CI box comes on top
   });
 
   it('retries with backoff, then reports how many attempts were made', async () => {
@@ -139,7 +139,7 @@ describe('HTTP policy (the lab contract)', () => {
     expect(r[0]).toEqual({ error: expect.stringContaining('(3 attempts)') });
     expect(hangCalls).toBe(3);
     expect(ms).toBeGreaterThanOrEqual(3 * 150 + 50 + 100 - 20);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(4000);
 
     const f = createHttpPolicy({ url: `${base}/flaky`, name: 'lab', retries: 1, backoffMs: 10, firstActionZero: false });
     expect(action((await f.act([{ slot: 0, obs: observation(red(), LEFT) }]))[0])).toEqual([0.25, 0.75]);
@@ -155,9 +155,9 @@ describe('HTTP policy (the lab contract)', () => {
     expect((await n.act([{ slot: 0, obs: observation(red(), LEFT) }]))[0]).toEqual({ error: expect.stringContaining('no finite "action"') });
 
     const h = createHttpPolicy({ url: `${base}/nope`, name: 'lab', retries: 3 });
-    const t0 = performance.now();
+    const before = received.filter((r) => r.path.startsWith('/nope/')).length;
     expect((await h.act([{ slot: 0, obs: observation(red(), LEFT) }]))[0]).toEqual({ error: `remote_error: ${base}/nope: HTTP 404: no such route` });
-    expect(performance.now() - t0).toBeLessThan(100); // 4xx is not retried
+    expect(received.filter((r) => r.path.startsWith('/nope/')).length - before).toBe(1); // 4xx is not retried
 
     const none = await h.act([{ slot: 0, obs: observation(undefined, LEFT) }]);
     expect(none[0]).toEqual({ error: expect.stringContaining('has no camera image') });

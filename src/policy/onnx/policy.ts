@@ -79,7 +79,16 @@ export class OnnxPolicy implements Policy, LatencyReporting {
     this.slots.set(slot, this.freshSlot());
   }
 
-  async act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /** Calls are serialised: slot memory and the reused input buffer belong to one call at a time. */
+  act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
+    const run = this.chain.then(() => this.actNow(batch));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async actNow(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
     const t0 = nowMs();
     const results: ActResult[] = new Array(batch.length);
     const queries: Query[] = [];
@@ -140,6 +149,18 @@ export class OnnxPolicy implements Policy, LatencyReporting {
     await this.session.release();
   }
 
+  private readonly pxBuffers = new Map<number, Float32Array>();
+
+  /** Reused per size: a (32,8,3,224,224) input is 154 MB, too much to allocate every step. */
+  private pixelBuffer(length: number): Float32Array {
+    let b = this.pxBuffers.get(length);
+    if (!b) {
+      if (this.pxBuffers.size >= 4) this.pxBuffers.clear();
+      this.pxBuffers.set(length, (b = new Float32Array(length)));
+    }
+    return b;
+  }
+
   private freshSlot(): Slot {
     return { frames: [], state: this.stateLayout.map((l) => new Float32Array(l.size)), pending: [] };
   }
@@ -151,7 +172,7 @@ export class OnnxPolicy implements Policy, LatencyReporting {
     const img = this.m.image;
     const T = img.window ?? 1;
     const F = this.frameSize;
-    const px = new Float32Array(n * T * F);
+    const px = this.pixelBuffer(n * T * F);
     rows.forEach((q, r) => {
       const fr = q.slot.frames;
       // Episode start: repeat the first frame until the window is full.

@@ -17,19 +17,34 @@ export function preprocessFrame(frame: Frame, spec: ImageSpec): Float32Array {
   const rgb = frame.width === W && frame.height === H ? frame.data : resizeBilinear(frame, W, H);
   const out = new Float32Array(3 * H * W);
   const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const lut = normLut(spec);
   const plane = H * W;
   for (let c = 0; c < 3; c++) {
     const s = src[c] as number;
-    const scale = Math.fround(spec.scale);
-    const mean = Math.fround(spec.mean[c] as number);
-    const std = Math.fround(spec.std[c] as number);
-    for (let i = 0; i < plane; i++) {
-      const v = Math.fround(Math.fround(Math.fround((rgb[i * 3 + s] as number) * scale) - mean) / std);
-      if (spec.layout === 'NCHW') out[c * plane + i] = v;
-      else out[i * 3 + c] = v;
-    }
+    const table = lut[c] as Float32Array;
+    if (spec.layout === 'NCHW') for (let i = 0; i < plane; i++) out[c * plane + i] = table[rgb[i * 3 + s] as number] as number;
+    else for (let i = 0; i < plane; i++) out[i * 3 + c] = table[rgb[i * 3 + s] as number] as number;
   }
   return out;
+}
+
+const lutCache = new WeakMap<ImageSpec, Float32Array[]>();
+
+/** Per tensor channel, the float32 value of each byte: (byte·scale − mean[c]) / std[c], rounded as float32 ops would. */
+function normLut(spec: ImageSpec): Float32Array[] {
+  let lut = lutCache.get(spec);
+  if (!lut) {
+    const scale = Math.fround(spec.scale);
+    lut = [0, 1, 2].map((c) => {
+      const mean = Math.fround(spec.mean[c] as number);
+      const std = Math.fround(spec.std[c] as number);
+      const t = new Float32Array(256);
+      for (let b = 0; b < 256; b++) t[b] = Math.fround(Math.fround(Math.fround(b * scale) - mean) / std);
+      return t;
+    });
+    lutCache.set(spec, lut);
+  }
+  return lut;
 }
 
 /**
