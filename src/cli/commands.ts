@@ -5,6 +5,8 @@ import { runBench, loadSuites } from '../runner/run';
 import { summaryTable, familyTable } from '../report/table';
 import { EXIT } from '../util/errors';
 import { Progress } from './progress';
+import { mergeCommand } from './merge';
+import { parseShard } from '../runner/plan';
 import type { Renderer } from '../render/types';
 
 type Command = (args: string[]) => Promise<number>;
@@ -20,6 +22,11 @@ Options:
   --device <auto|cpu|cuda>    onnxruntime execution provider
   --out <dir>                 output folder (results.json, episodes.jsonl)
   --trace-all                 keep traces of successful episodes too
+  --resume                    continue the run in --out: skip episodes already in episodes.jsonl
+                              (refused, exit 2, if that run had another plan or shard)
+  --shard <i/n>               run shard i of n (episodes dealt round-robin in plan order);
+                              combine the shard folders with \`simgate merge\`
+  --episode-timeout <s>       wall-clock limit per episode; past it the row is an error
   --json                      print results JSON on stdout instead of tables
   --quiet                     no progress on stderr
   -h, --help                  this help
@@ -27,7 +34,12 @@ Options:
 Examples:
   npm run bench
   npm run bench -- --policy oracle --policy policies/demo-simple-finetuned --batch 16
-  npm run bench -- --suite scenes/nav-novel-v1.json --episodes-per-scene 10 --out out/novel`;
+  npm run bench -- --suite scenes/nav-novel-v1.json --episodes-per-scene 10 --out out/novel
+  npm run bench -- --out out/long --resume          # after a crash or Ctrl-C: finish the run
+  npm run bench -- --shard 2/3 --out out/shard-2     # then: simgate merge out/shard-* --out out/all
+
+Ctrl-C (or SIGTERM) lets the episodes in flight finish, writes results.json of the rows so far
+(complete: false) and exits 130; --resume finishes the run.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,6 +53,9 @@ export async function runCommand(args: string[]): Promise<number> {
       device: { type: 'string' },
       out: { type: 'string' },
       'trace-all': { type: 'boolean' },
+      resume: { type: 'boolean' },
+      shard: { type: 'string' },
+      'episode-timeout': { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -63,38 +78,45 @@ export async function runCommand(args: string[]): Promise<number> {
       ...(values.device ? { device: values.device } : {}),
       ...(values.out ? { outputDir: values.out } : {}),
       ...(values['trace-all'] ? { traceAll: true } : {}),
+      ...(values['episode-timeout'] ? { episodeTimeout: Number(values['episode-timeout']) } : {}),
     },
     `${file ?? '(defaults)'} + command-line flags`,
   );
   loadSuites(config.suites); // fail fast (exit 2) on a bad scene file, before launching anything
+  const shard = values.shard ? parseShard(values.shard) : undefined;
 
   const progress = new Progress(Boolean(values.quiet || values.json));
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(EXIT.interrupted);
     stop = true;
-    process.stderr.write('\nInterrupted: finishing the episodes in flight and writing results (Ctrl-C again to quit now)\n');
+    progress.interrupt();
+    process.stderr.write('\nInterrupted: finishing the episodes in flight and writing results (Ctrl-C again to quit now; --resume continues)\n');
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     const results = await runBench(config, {
-      onPolicyStart: (info, total) => progress.start(info, total),
+      onPolicyStart: (info, total, already) => progress.start(info, total, already),
       onEpisode: (row) => progress.episode(row),
       onPolicyEnd: () => progress.end(),
       launchRenderer: launchChromium,
       shouldStop: () => stop,
-    });
+      onNotice: (msg) => progress.notice(msg),
+    }, { resume: Boolean(values.resume), ...(shard ? { shard } : {}) });
     if (values.json) process.stdout.write(JSON.stringify(results) + '\n');
     else {
       process.stdout.write(summaryTable(results));
       process.stdout.write(familyTable(results));
-      process.stdout.write(`Results: ${join(config.outputDir, 'results.json')}\n`);
+      process.stdout.write(`Results: ${join(config.outputDir, 'results.json')}${results.shard ? ` (shard ${results.shard.index}/${results.shard.total}: combine with \`simgate merge\`)` : ''}\n`);
+      if (!results.complete) process.stdout.write(`Incomplete: ${results.episodes.length} of ${results.plan!.shardEpisodes * results.policies.length} episode rows; finish with --resume --out ${config.outputDir}\n`);
     }
     if (stop) return EXIT.interrupted;
     const errors = results.aggregates.filter((a) => a.family === 'all').reduce((s, a) => s + a.errors, 0);
     return errors > 0 ? EXIT.failure : EXIT.ok;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 
@@ -122,4 +144,4 @@ export async function scenesCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-export const commands: Record<string, Command> = { run: runCommand, scenes: scenesCommand };
+export const commands: Record<string, Command> = { run: runCommand, scenes: scenesCommand, merge: mergeCommand };

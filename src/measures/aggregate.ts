@@ -4,8 +4,18 @@ import { wilson } from '../stats/wilson';
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const numeric = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-/** Aggregate rows that share a policy, split, family (use "all" to pool) and probe. */
-export function aggregateRows(rows: readonly EpisodeRow[], key: { policy: string; variant: string; split: string; family: string; probe?: string }): Aggregate {
+const isError = (r: EpisodeRow) => r.outcome === 'error' || r.outcome === 'policy_error';
+
+/**
+ * Aggregate rows that share a policy, split, family (use "all" to pool) and probe.
+ *
+ * Error rows (`error`, `policy_error`: a crashed runtime, a policy server that timed out, an
+ * episode past its wall-clock limit) say nothing about the policy's driving, so they are never
+ * counted as a success or as a failure: `n` and every rate and mean are over the other rows, and
+ * `errors` counts them (shown in the tables; the run exits 1 when there are any).
+ */
+export function aggregateRows(allRows: readonly EpisodeRow[], key: { policy: string; variant: string; split: string; family: string; probe?: string }): Aggregate {
+  const rows = allRows.filter((r) => !isError(r));
   const n = rows.length;
   const successes = rows.filter((r) => r.measures.success === true).length;
   const ci = wilson(successes, n);
@@ -19,7 +29,7 @@ export function aggregateRows(rows: readonly EpisodeRow[], key: { policy: string
     softSpl: mean(rows.map((r) => numeric(r.measures.soft_spl))),
     collisionsPerEpisode: mean(rows.map((r) => numeric(r.measures.collisions))),
     instructionFollowed: n ? rows.filter((r) => r.measures.instruction_followed === true).length / n : 0,
-    errors: rows.filter((r) => r.outcome === 'error' || r.outcome === 'policy_error').length,
+    errors: allRows.length - n,
     meanSteps: mean(rows.map((r) => numeric(r.measures.steps))),
   };
 }

@@ -39,6 +39,8 @@ export const BenchConfig = z.strictObject({
   endOnCollision: z.boolean().default(true),
   /** Keep traces for every episode, not only failures. */
   traceAll: z.boolean().default(false),
+  /** Wall-clock limit per episode (seconds): past it the episode ends as `error`. Not part of the plan hash. */
+  episodeTimeout: z.number().positive().optional(),
   /** Probe suites to add (instruction-swap, memorisation, channel-order). */
   probes: z.array(z.string()).default([]),
   profile: RobotProfile.optional(),

@@ -4,6 +4,7 @@ import type { Frame, Renderer } from '../render/types';
 import type { EpisodeSpec } from '../sim/episode';
 import type { RobotProfile } from '../sim/profile';
 import { VecNavEnv } from '../sim/vec-env';
+import { RendererCrashedError } from '../render/errors';
 import type { EpisodeRow } from './results';
 
 export interface LoopOptions {
@@ -16,9 +17,39 @@ export interface LoopOptions {
   imageTransform?: (frame: Frame, episode: EpisodeSpec, step: number) => Frame;
   /** Called as each episode finishes (stream it to disk, update progress). */
   onEpisode?: (row: EpisodeRow) => void | Promise<void>;
-  /** Checked between steps; true stops early (Ctrl-C). */
+  /** Checked between steps; true stops early (Ctrl-C): no new episode starts, those in flight finish. */
   shouldStop?: () => boolean;
+  /**
+   * Wall-clock limit per episode (ms). An episode past it ends as `error` with reason
+   * "episode wall-clock timeout …" — checked between steps, and a policy call that hangs past the
+   * earliest deadline of its batch is abandoned (its episodes end the same way).
+   */
+  episodeTimeoutMs?: number;
+  /**
+   * After a renderer crash (RendererCrashedError) the renderer is restarted (it must offer
+   * `restart()`) and the episodes in flight are redone from reset; episodes are deterministic,
+   * so the redo gives the rows an uninterrupted run would. This many crashes in a row without a
+   * finished episode give up (default 3).
+   */
+  maxRendererRestarts?: number;
+  onRendererRestart?: (info: { error: Error; redo: string[]; restarts: number }) => void;
 }
+
+/**
+ * Testing hook: `SIMGATE_SLOW_MS=<ms>` sleeps that long after each finished episode, so tests can
+ * kill a run part-way. Never set it for real runs.
+ */
+const slowMs = (): number => {
+  const v = Number(process.env.SIMGATE_SLOW_MS ?? 0);
+  return Number.isFinite(v) && v > 0 ? v : 0;
+};
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+type RestartableRenderer = Renderer & { restart(): Promise<void> };
+const canRestart = (r: Renderer | undefined): r is RestartableRenderer => typeof (r as { restart?: unknown } | undefined)?.restart === 'function';
+export const isRendererCrash = (e: unknown): e is Error => e instanceof RendererCrashedError || (e as Error | undefined)?.name === 'RendererCrashedError';
+
+const TIMED_OUT = Symbol('timed out');
 
 /**
  * Run `episodes` with one policy, `batchSize` at a time in lockstep. A finished slot is refilled
@@ -28,23 +59,35 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   const B = Math.max(1, Math.min(opts.batchSize, episodes.length || 1));
   const needsImage = policy.info.needsImage;
   if (needsImage && !opts.renderer) throw new Error(`policy "${policy.info.name}" needs camera frames but no renderer was started`);
-  const env = new VecNavEnv(B, {
-    profile: opts.profile,
-    actionMode: policy.info.actionMode,
-    ...(needsImage && opts.renderer ? { renderer: opts.renderer } : {}),
-    ...(opts.imageTransform ? { imageTransform: opts.imageTransform } : {}),
-    endOnCollision: opts.endOnCollision ?? true,
-  });
+  const makeEnv = () =>
+    new VecNavEnv(B, {
+      profile: opts.profile,
+      actionMode: policy.info.actionMode,
+      ...(needsImage && opts.renderer ? { renderer: opts.renderer } : {}),
+      ...(opts.imageTransform ? { imageTransform: opts.imageTransform } : {}),
+      endOnCollision: opts.endOnCollision ?? true,
+    });
+  let env = makeEnv();
+  const limitMs = opts.episodeTimeoutMs && opts.episodeTimeoutMs > 0 ? opts.episodeTimeoutMs : undefined;
+  const timeoutReason = () => `error: episode wall-clock timeout (over ${(limitMs! / 1000).toFixed(limitMs! % 1000 ? 1 : 0)} s)`;
+  const slow = slowMs();
   const rows = new Map<string, EpisodeRow>();
   let next = 0;
+  /** Episodes to redo after a renderer crash (plan indexes), before any new one. */
+  const redo: number[] = [];
+  /** Which episode (plan index) each busy slot holds, from reset until its row is made. */
+  const inFlight = new Map<number, number>();
   const started = new Map<number, { t0: number; policyMs: number }>();
   const active = new Map<number, Awaited<ReturnType<VecNavEnv['observe']>>[number]>();
 
-  const fill = async (slots: number[]) => {
+  const fill = async () => {
     const filled: number[] = [];
-    for (const slot of slots) {
-      if (next >= episodes.length || opts.shouldStop?.()) continue;
-      const ep = episodes[next++] as EpisodeSpec;
+    for (let slot = 0; slot < B; slot++) {
+      if (inFlight.has(slot) || opts.shouldStop?.()) continue;
+      const k = redo.length ? redo.shift()! : next < episodes.length ? next++ : undefined;
+      if (k === undefined) break;
+      const ep = episodes[k] as EpisodeSpec;
+      inFlight.set(slot, k);
       await env.reset(slot, ep);
       policy.begin(slot, ep);
       started.set(slot, { t0: performance.now(), policyMs: 0 });
@@ -55,41 +98,87 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
     filled.forEach((slot, k) => active.set(slot, obs[k]!));
   };
 
-  try {
-    await fill([...Array(B).keys()]);
-    while (active.size) {
-      const batch = [...active.entries()].map(([slot, obs]) => ({ slot, obs }));
+  const stepOnce = async () => {
+    const now = performance.now();
+    const all = [...active.entries()].map(([slot, obs]) => ({ slot, obs }));
+    const expired = new Set(limitMs ? all.filter(({ slot }) => now - started.get(slot)!.t0 > limitMs).map((b) => b.slot) : []);
+    const batch = all.filter(({ slot }) => !expired.has(slot));
+    const acts = new Map<number, { action: number[] } | { error: string }>();
+    if (batch.length) {
       const t0 = performance.now();
-      let acts;
+      let got: Awaited<ReturnType<Policy['act']>> | typeof TIMED_OUT;
       try {
-        acts = await policy.act(batch);
+        const call = policy.act(batch);
+        if (limitMs) {
+          call.catch(() => undefined); // an abandoned call may still fail later
+          const deadline = Math.min(...batch.map(({ slot }) => started.get(slot)!.t0 + limitMs));
+          let timer: NodeJS.Timeout | undefined;
+          got = await Promise.race([call, new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), Math.max(0, deadline - performance.now()))))]);
+          clearTimeout(timer);
+        } else got = await call;
       } catch (e) {
         // A crash inside the policy (e.g. the runtime) ends these episodes as errors, not failures.
         const msg = `error: policy "${policy.info.name}" threw: ${(e as Error).message}`;
-        acts = batch.map(() => ({ error: msg }));
+        got = batch.map(() => ({ error: msg }));
       }
       const dt = performance.now() - t0;
       for (const { slot } of batch) started.get(slot)!.policyMs += dt / batch.length;
-      const results = await env.step(
-        batch.map(({ slot }, k) => {
-          const a = acts[k];
-          return a && 'action' in a ? { slot, action: a.action } : { slot, error: a?.error ?? 'policy_error: no result for this row' };
-        }),
-      );
-      const freed: number[] = [];
-      for (const [k, r] of results.entries()) {
-        const slot = batch[k]!.slot;
-        if (r.obs) {
-          active.set(slot, r.obs);
-          continue;
-        }
-        active.delete(slot);
-        freed.push(slot);
-        const row = makeRow(env, slot, policy, opts, started.get(slot)!);
-        rows.set(row.episodeId, row);
-        await opts.onEpisode?.(row);
+      batch.forEach(({ slot }, k) => {
+        const a = got === TIMED_OUT ? { error: `${timeoutReason()}: the policy call did not return` } : got[k];
+        acts.set(slot, a && 'action' in a ? a : { error: a?.error ?? 'policy_error: no result for this row' });
+      });
+    }
+    for (const slot of expired) acts.set(slot, { error: timeoutReason() });
+    const order = all.map(({ slot }) => slot);
+    const results = await env.step(
+      order.map((slot) => {
+        const a = acts.get(slot)!;
+        return 'action' in a ? { slot, action: a.action } : { slot, error: a.error };
+      }),
+    );
+    const finished: { slot: number; row: EpisodeRow }[] = [];
+    for (const [k, r] of results.entries()) {
+      const slot = order[k]!;
+      if (r.obs) {
+        active.set(slot, r.obs);
+        continue;
       }
-      if (freed.length) await fill(freed);
+      finished.push({ slot, row: makeRow(env, slot, policy, opts, started.get(slot)!) });
+    }
+    // Rows are reported only once the whole step (physics and the next frames) went through:
+    // a renderer crash inside env.step redoes every episode of the batch.
+    for (const { slot, row } of finished) {
+      active.delete(slot);
+      inFlight.delete(slot);
+      started.delete(slot);
+      rows.set(row.episodeId, row);
+      await opts.onEpisode?.(row);
+      if (slow) await sleep(slow);
+    }
+    return finished.length;
+  };
+
+  let crashesInARow = 0;
+  try {
+    for (;;) {
+      try {
+        await fill();
+        if (!active.size) break;
+        if ((await stepOnce()) > 0) crashesInARow = 0;
+      } catch (e) {
+        if (!isRendererCrash(e) || !canRestart(opts.renderer)) throw e;
+        if (++crashesInARow > (opts.maxRendererRestarts ?? 3)) throw e;
+        const lost = [...inFlight.values()];
+        redo.push(...lost);
+        redo.sort((a, b) => a - b);
+        inFlight.clear();
+        active.clear();
+        started.clear();
+        env.close();
+        await opts.renderer.restart();
+        env = makeEnv();
+        opts.onRendererRestart?.({ error: e, redo: lost.map((k) => episodes[k]!.id), restarts: crashesInARow });
+      }
     }
   } finally {
     env.close();

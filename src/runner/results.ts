@@ -51,6 +51,17 @@ export interface RunResults {
   schemaVersion: number;
   tool: { name: 'simgate'; version: string };
   createdAt: string;
+  /**
+   * The episode plan: `hash` covers policies, suites' content, seeds and everything else that
+   * decides rows (src/runner/plan.ts). Resume and merge refuse runs whose hashes differ.
+   */
+  plan?: { hash: string; policies: string[]; episodes: number; shardEpisodes: number };
+  /** Set when this file holds one shard of the plan (`--shard i/n`). */
+  shard?: { index: number; total: number };
+  /** Shards this file was merged from (`simgate merge`). */
+  mergedFrom?: { index: number; total: number; file: string }[];
+  /** False when the run stopped early (Ctrl-C, crash): `--resume` finishes it. */
+  complete?: boolean;
   config: Record<string, unknown>;
   environment: Record<string, unknown>;
   policies: PolicyInfo[];

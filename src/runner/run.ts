@@ -1,5 +1,3 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { aggregate } from '../measures/aggregate';
 import { loadPolicy, specLabel } from '../policy/load';
 import type { Policy, PolicyInfo } from '../policy/types';
@@ -8,18 +6,24 @@ import { loadSuite, type LoadedSuite } from '../scene/load';
 import { suiteEpisodes, type EpisodeSpec } from '../sim/episode';
 import { makeProfile } from '../sim/profile';
 import { VERSION } from '../version';
+import { probeEpisodes, probeImageTransform } from '../probes';
 import type { BenchConfig } from './config';
 import { runEpisodes } from './episode-loop';
+import { writeFileAtomic } from './jsonl';
+import { planDescription, planHash, shardEpisodes, type PlanFile, type Shard } from './plan';
+import { prepareOutput, rowKey } from './resume';
 import { RESULTS_SCHEMA_VERSION, type EpisodeRow, type RunResults } from './results';
 
 export interface RunHooks {
-  /** A policy is about to run `total` episodes. */
-  onPolicyStart?: (info: PolicyInfo, total: number) => void;
+  /** A policy is about to run: `total` episodes in all, `already` of them done (resume). */
+  onPolicyStart?: (info: PolicyInfo, total: number, already: readonly EpisodeRow[]) => void;
   onEpisode?: (row: EpisodeRow) => void;
   onPolicyEnd?: (info: PolicyInfo, rows: EpisodeRow[]) => void;
   /** Start the renderer lazily (only when some policy needs frames). */
   launchRenderer?: () => Promise<Renderer>;
   shouldStop?: () => boolean;
+  /** Things worth telling the user (resuming, a renderer restart, a moved file). */
+  onNotice?: (message: string) => void;
 }
 
 export function loadSuites(files: readonly string[]): LoadedSuite[] {
@@ -30,17 +34,26 @@ export function planEpisodes(suites: readonly LoadedSuite[], episodesPerScene: n
   return suites.flatMap((s) => suiteEpisodes(s, episodesPerScene));
 }
 
+export interface RunOptions {
+  /** Continue the run in `config.outputDir`: skip (policy, episode) pairs already in episodes.jsonl. */
+  resume?: boolean;
+  /** Run one slice of the episode plan (see shardEpisodes for the rule). */
+  shard?: Shard;
+}
+
 /**
- * The main job: every policy on every episode. Rows stream to `episodes.jsonl` as they finish;
- * `results.json` (config, aggregates, rows) is written at the end.
+ * The main job: every policy on every episode (of this shard). Rows stream to `episodes.jsonl`
+ * as they finish, flushed to disk one by one; `results.json` (plan, config, aggregates, rows in
+ * plan order) is written at the end — also after Ctrl-C or a crash, then with `complete: false`.
+ * With `resume`, pairs already on disk are not run again and the final results.json is the one
+ * an uninterrupted run would have written (timing and timestamps aside).
  */
-export async function runBench(config: BenchConfig, hooks: RunHooks = {}): Promise<RunResults> {
+export async function runBench(config: BenchConfig, hooks: RunHooks = {}, opts: RunOptions = {}): Promise<RunResults> {
   const suites = loadSuites(config.suites);
-  const episodes = planEpisodes(suites, config.episodesPerScene);
+  // Probe episodes (src/probes) follow the base plan; their ids carry the probe name.
+  const allEpisodes = [...planEpisodes(suites, config.episodesPerScene), ...probeEpisodes(config.probes, suites, config.episodesPerScene)];
+  const episodes = shardEpisodes(allEpisodes, opts.shard);
   const profile = makeProfile(config.profile ?? {});
-  mkdirSync(config.outputDir, { recursive: true });
-  const jsonl = join(config.outputDir, 'episodes.jsonl');
-  writeFileSync(jsonl, '');
 
   // Load every policy first: a bad manifest should fail before anything runs.
   const policies: Policy[] = [];
@@ -51,35 +64,32 @@ export async function runBench(config: BenchConfig, hooks: RunHooks = {}): Promi
       if (names.has(p.info.name)) throw new Error(`policies[${i}] (${specLabel(config.policies[i]!)}): duplicate policy name "${p.info.name}"`);
       names.add(p.info.name);
     }
+    const hash = planHash(planDescription(config, profile, allEpisodes, policies.map((p) => p.info)));
+    const planFile: PlanFile = {
+      schemaVersion: 1,
+      planHash: hash,
+      ...(opts.shard ? { shard: opts.shard } : {}),
+      policies: policies.map((p) => p.info.name),
+      planEpisodes: allEpisodes.length,
+      shardEpisodes: episodes.length,
+      createdAt: new Date().toISOString(),
+    };
+    const planned = new Set(policies.flatMap((p) => episodes.map((e) => rowKey(p.info.name, e.id))));
+    const out = prepareOutput({ dir: config.outputDir, resume: Boolean(opts.resume), plan: planFile, planned, ...(hooks.onNotice ? { notice: hooks.onNotice } : {}) });
+    if (opts.resume && out.done.size) hooks.onNotice?.(`Resuming: ${out.done.size} of ${planned.size} episode rows already done in ${out.files.jsonl}`);
+
     let renderer: Renderer | undefined;
-    const rows: EpisodeRow[] = [];
-    try {
-      for (const policy of policies) {
-        if (policy.info.needsImage && !renderer) {
-          if (!hooks.launchRenderer) throw new Error(`policy "${policy.info.name}" needs camera frames: no renderer available`);
-          renderer = await hooks.launchRenderer();
-        }
-        hooks.onPolicyStart?.(policy.info, episodes.length);
-        const got = await runEpisodes(policy, episodes, {
-          profile,
-          batchSize: config.batchSize,
-          ...(renderer ? { renderer } : {}),
-          endOnCollision: config.endOnCollision,
-          traceAll: config.traceAll,
-          ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
-          onEpisode: (row) => {
-            appendFileSync(jsonl, JSON.stringify(row) + '\n');
-            hooks.onEpisode?.(row);
-          },
-        });
-        rows.push(...got);
-        hooks.onPolicyEnd?.(policy.info, got);
-        if (hooks.shouldStop?.()) break;
-      }
+    // Rows on disk (resumed) and rows of this run, by rowKey; results list them in plan order.
+    const have = new Map(out.done);
+    const write = (complete: boolean): RunResults => {
+      const rows = policies.flatMap((p) => episodes.flatMap((e) => have.get(rowKey(p.info.name, e.id)) ?? []));
       const results: RunResults = {
         schemaVersion: RESULTS_SCHEMA_VERSION,
         tool: { name: 'simgate', version: VERSION },
         createdAt: new Date().toISOString(),
+        plan: { hash, policies: planFile.policies, episodes: allEpisodes.length, shardEpisodes: episodes.length },
+        ...(opts.shard ? { shard: opts.shard } : {}),
+        complete,
         config: { ...config, profile },
         environment: { node: process.version, platform: `${process.platform}-${process.arch}`, ...(renderer ? { renderer: renderer.describe() } : {}) },
         policies: policies.map((p) => p.info),
@@ -87,9 +97,54 @@ export async function runBench(config: BenchConfig, hooks: RunHooks = {}): Promi
         aggregates: aggregate(rows),
         episodes: rows,
       };
-      writeFileSync(join(config.outputDir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+      writeFileAtomic(out.files.results, JSON.stringify(results, null, 1) + '\n');
+      return results;
+    };
+    let finished = false;
+    try {
+      for (const policy of policies) {
+        const name = policy.info.name;
+        const already = episodes.flatMap((e) => out.done.get(rowKey(name, e.id)) ?? []);
+        const todo = hooks.shouldStop?.() ? [] : episodes.filter((e) => !out.done.has(rowKey(name, e.id)));
+        if (todo.length) {
+          if (policy.info.needsImage && !renderer) {
+            if (!hooks.launchRenderer) throw new Error(`policy "${name}" needs camera frames: no renderer available`);
+            renderer = await hooks.launchRenderer();
+          }
+          hooks.onPolicyStart?.(policy.info, episodes.length, already);
+          const got = await runEpisodes(policy, todo, {
+            profile,
+            batchSize: config.batchSize,
+            ...(renderer ? { renderer } : {}),
+            endOnCollision: config.endOnCollision,
+            traceAll: config.traceAll,
+            ...(config.probes.length ? { imageTransform: probeImageTransform } : {}),
+            ...(config.episodeTimeout ? { episodeTimeoutMs: config.episodeTimeout * 1000 } : {}),
+            ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+            onRendererRestart: ({ error, redo }) => hooks.onNotice?.(`renderer crashed (${error.message.split('\n')[0]}): restarted it; redoing ${redo.length} episode(s) in flight`),
+            onEpisode: (row) => {
+              out.writer.append(row);
+              have.set(rowKey(row.policy, row.episodeId), row);
+              hooks.onEpisode?.(row);
+            },
+          });
+          hooks.onPolicyEnd?.(policy.info, got);
+        }
+      }
+      const results = write([...planned].every((k) => have.has(k)));
+      finished = true;
       return results;
     } finally {
+      out.writer.close();
+      // A crash mid-run still leaves a results.json of the rows so far (all of them are in the JSONL too).
+      if (!finished) {
+        try {
+          write(false);
+        } catch {
+          /* the original error matters more */
+        }
+      }
+      out.release();
       await renderer?.close();
     }
   } finally {

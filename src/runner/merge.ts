@@ -1,0 +1,140 @@
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { aggregate } from '../measures/aggregate';
+import { ConfigError } from '../util/errors';
+import { writeFileAtomic } from './jsonl';
+import type { PlanFile } from './plan';
+import { outputFiles, rowKey } from './resume';
+import type { EpisodeRow, RunResults } from './results';
+
+/** A results.json path from a shard folder or file. */
+export function resolveResultsFile(input: string): string {
+  if (existsSync(input) && statSync(input).isDirectory()) {
+    const f = join(input, 'results.json');
+    if (!existsSync(f)) {
+      const unfinished = existsSync(join(input, 'plan.json'));
+      throw new ConfigError(
+        `${input}: no results.json${unfinished ? ' (the run there did not finish)' : ''}`,
+        unfinished ? `Finish it: rerun the same command with --resume --out ${input}` : 'Pass the --out folder of a `simgate run`, or its results.json.',
+      );
+    }
+    return f;
+  }
+  if (!existsSync(input)) throw new ConfigError(`${input}: no such file or folder`);
+  return input;
+}
+
+function loadResults(file: string): RunResults {
+  let r: RunResults;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as RunResults;
+  } catch (e) {
+    throw new ConfigError(`${file}: not a results JSON file: ${(e as Error).message}`);
+  }
+  if (!r || !Array.isArray(r.episodes) || !r.plan?.hash) {
+    throw new ConfigError(`${file}: not a simgate results.json with a plan hash (written by an older simgate?)`, 'Rerun the shard with this version.');
+  }
+  return r;
+}
+
+/**
+ * Combine shard results (`--shard i/n` runs of one plan) into the results of the whole plan:
+ * rows in plan order per policy, aggregates recomputed from them — what an unsharded run
+ * writes, timing and timestamps aside. Refuses (ConfigError, exit 2) shards of different plans,
+ * shards given twice, missing shards, unfinished shards and rows that do not add up.
+ */
+export function mergeResults(inputs: readonly string[], outDir: string): RunResults {
+  if (!inputs.length) throw new ConfigError('merge: no shard folders or results files given', 'Usage: simgate merge <shard dirs or results.json…> --out <dir>');
+  for (const input of inputs) {
+    const dir = existsSync(input) && statSync(input).isDirectory() ? input : dirname(input);
+    if (resolve(dir) === resolve(outDir)) throw new ConfigError(`merge: --out ${outDir} is one of the shards (${input})`, 'Merge into a new folder.');
+  }
+  const shards = inputs.map((input) => {
+    const file = resolveResultsFile(input);
+    return { input, file, r: loadResults(file) };
+  });
+
+  const byHash = new Map<string, string[]>();
+  for (const s of shards) byHash.set(s.r.plan!.hash, [...(byHash.get(s.r.plan!.hash) ?? []), s.input]);
+  if (byHash.size > 1) {
+    const groups = [...byHash].map(([h, xs]) => `plan ${h}: ${xs.join(', ')}`).join('; ');
+    throw new ConfigError(`merge: these are runs of different plans (${groups})`, 'Shards must come from the same config, policies and suites; rerun the odd ones out.');
+  }
+  for (const s of shards) {
+    if (s.r.complete === false) {
+      throw new ConfigError(`merge: ${s.input} is unfinished (${s.r.episodes.length} of ${s.r.plan!.shardEpisodes * s.r.plan!.policies.length} rows)`, `Finish it with --resume --out ${s.input}`);
+    }
+  }
+  const label = (s: (typeof shards)[number]) => (s.r.shard ? `${s.r.shard.index}/${s.r.shard.total}` : 'unsharded');
+  const totals = new Set(shards.map((s) => s.r.shard?.total ?? 1));
+  if (totals.size > 1) {
+    throw new ConfigError(`merge: shards of different splits: ${shards.map((s) => `${s.input} is ${label(s)}`).join(', ')}`, 'Merge shards made with the same n in --shard i/n.');
+  }
+  const n = [...totals][0]!;
+  const byIndex = new Map<number, (typeof shards)[number]>();
+  for (const s of shards) {
+    const i = s.r.shard?.index ?? 1;
+    const prev = byIndex.get(i);
+    if (prev) throw new ConfigError(`merge: shard ${label(s)} given twice (${prev.input} and ${s.input}): the shards overlap`, 'Give each shard once.');
+    byIndex.set(i, s);
+  }
+  const missing = [...Array(n).keys()].map((k) => k + 1).filter((i) => !byIndex.has(i));
+  if (missing.length) {
+    throw new ConfigError(`merge: missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${n}`).join(', ')} (have ${[...byIndex.keys()].sort((a, b) => a - b).map((i) => `${i}/${n}`).join(', ')})`, 'Run the missing shards (same config, --shard i/n) and merge again.');
+  }
+
+  const first = byIndex.get(1)!.r;
+  const plan = first.plan!;
+  const E = plan.episodes;
+  // Undo the round-robin deal (plan.ts, shardEpisodes): plan episode k is row ⌊k/n⌋ of shard (k mod n)+1.
+  const perShard = new Map<number, Map<string, EpisodeRow[]>>();
+  for (const [i, s] of byIndex) {
+    const want = Math.floor((E - i) / n) + 1; // episodes k < E with k mod n = i-1
+    if (s.r.plan!.shardEpisodes !== want) throw new ConfigError(`merge: ${s.input} (shard ${i}/${n}) has ${s.r.plan!.shardEpisodes} episodes, the plan gives it ${want}`);
+    const byPolicy = new Map<string, EpisodeRow[]>(plan.policies.map((p) => [p, []]));
+    for (const row of s.r.episodes) {
+      const list = byPolicy.get(row.policy);
+      if (!list) throw new ConfigError(`merge: ${s.input} has rows of policy "${row.policy}", which is not in the plan (${plan.policies.join(', ')})`);
+      list.push(row);
+    }
+    for (const [p, list] of byPolicy) {
+      if (list.length !== want) throw new ConfigError(`merge: ${s.input} has ${list.length} rows of policy "${p}", expected ${want}`, 'Rerun that shard.');
+    }
+    perShard.set(i, byPolicy);
+  }
+  const rows: EpisodeRow[] = [];
+  const seen = new Map<string, number>();
+  for (const p of plan.policies) {
+    for (let k = 0; k < E; k++) {
+      const i = (k % n) + 1;
+      const row = perShard.get(i)!.get(p)![Math.floor(k / n)]!;
+      const key = rowKey(p, row.episodeId);
+      const dup = seen.get(key);
+      if (dup !== undefined) throw new ConfigError(`merge: episode ${row.episodeId} of policy "${p}" is in shard ${dup}/${n} and shard ${i}/${n}: the shards overlap`);
+      seen.set(key, i);
+      rows.push(row);
+    }
+  }
+
+  const merged: RunResults = {
+    schemaVersion: first.schemaVersion,
+    tool: first.tool,
+    createdAt: new Date().toISOString(),
+    plan: { ...plan, shardEpisodes: E },
+    mergedFrom: [...byIndex].sort(([a], [b]) => a - b).map(([i, s]) => ({ index: i, total: n, file: s.file })),
+    complete: true,
+    config: { ...first.config, outputDir: outDir },
+    environment: first.environment,
+    policies: first.policies,
+    suites: first.suites,
+    aggregates: aggregate(rows),
+    episodes: rows,
+  };
+  const files = outputFiles(outDir);
+  mkdirSync(outDir, { recursive: true });
+  const planFile: PlanFile = { schemaVersion: 1, planHash: plan.hash, policies: plan.policies, planEpisodes: E, shardEpisodes: E, createdAt: merged.createdAt };
+  writeFileAtomic(files.plan, JSON.stringify(planFile, null, 1) + '\n');
+  writeFileAtomic(files.jsonl, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+  writeFileAtomic(files.results, JSON.stringify(merged, null, 1) + '\n');
+  return merged;
+}
