@@ -1,0 +1,8 @@
+/** Statistics used by compare, probes and reports: one small file per method. */
+export { wilson, Z95, type Interval } from './wilson';
+export { mcnemarExact, type McNemarResult } from './mcnemar';
+export { newcombePaired, type PairedTable, type DiffInterval } from './paired-diff';
+export { newcombeUnpaired } from './unpaired-diff';
+export { pairedMde, mcnemarExactPower, type MdeOptions } from './mde';
+export { binomPmf, binomCdf, logChoose } from './binomial';
+export { normalQuantile, zTwoSided } from './normal';
