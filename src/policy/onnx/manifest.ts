@@ -3,7 +3,7 @@
  * Paths inside a manifest are relative to the manifest's folder.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../util/errors';
 import { formatZodError } from '../../scene/load';
@@ -118,7 +118,7 @@ export type OutputSpec = z.infer<typeof OutputSpec>;
 export interface LoadedManifest extends PolicyManifest {
   /** The manifest path as given (for messages). */
   file: string;
-  /** Absolute paths resolved against the manifest's folder. */
+  /** Paths joined to the manifest's folder (relative when the manifest path is: results stay portable). */
   modelPath: string;
   tokenizerPath?: string;
 }
@@ -127,9 +127,10 @@ export function parseManifest(raw: unknown, file: string): LoadedManifest {
   const r = PolicyManifest.safeParse(raw);
   if (!r.success) throw new ConfigError(formatZodError(file, r.error, 'policy manifest'), 'Fix the field(s) named above; see policies/README.md.');
   const m = r.data;
-  const dir = dirname(resolve(file));
-  const out: LoadedManifest = { ...m, file, modelPath: resolve(dir, m.model) };
-  if (m.instruction?.tokenizer) out.tokenizerPath = resolve(dir, m.instruction.tokenizer);
+  const dir = dirname(file);
+  const rel = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  const out: LoadedManifest = { ...m, file, modelPath: rel(m.model) };
+  if (m.instruction?.tokenizer) out.tokenizerPath = rel(m.instruction.tokenizer);
   return out;
 }
 
