@@ -193,6 +193,81 @@ describe('preprocessing', () => {
   });
 });
 
+describe('instructions', () => {
+  /** image (B,3,8,8) + ids (B,4) + mask (B,4) → action (B,2) = [Σ ids, Σ mask]. */
+  function writeIdsModel(path: string, dtype: 'int64' | 'int32'): void {
+    const g = new GraphBuilder();
+    g.input('image', 'float32', ['B', 3, 8, 8]);
+    const ids = g.input('ids', dtype, ['B', 4]);
+    const mask = g.input('mask', dtype, ['B', 4]);
+    const sum = (t: string) => g.op1('ReduceSum', [g.op1('Cast', [t], { to: { i: 1 } }), g.int64s([1], [1])], { keepdims: { i: 1 } }); // (B,1)
+    g.op1('Concat', [sum(ids), sum(mask)], { axis: { i: 1 } }, 'action');
+    g.output('action', 'float32', ['B', 2]);
+    g.save(path);
+  }
+
+  it('fixed ids per instruction: match by substring or exact text, pad to L, no match → error row', async () => {
+    const d = folder('ids');
+    writeIdsModel(join(d, 'model.onnx'), 'int32');
+    const p = await load(
+      manifest('ids', {
+        instruction: {
+          idsInput: 'ids',
+          maskInput: 'mask',
+          length: 4,
+          dtype: 'int32',
+          ids: [
+            { text: 'exactly this', ids: [1, 1, 1, 1, 1, 1] },
+            { contains: 'LEFT', ids: [5, 9] },
+            { contains: 'right', ids: [5, 10] },
+          ],
+        },
+        output: { tensor: 'action', clamp: [-100, 100] },
+      }),
+    );
+    const r = await p.act(
+      ['go to the left bottle', 'go right', 'exactly this', 'straight on'].map((text, slot) => ({ slot, obs: observation(solidFrame(RED), text) })),
+    );
+    expect(action(r[0])).toEqual([14, 2]);
+    expect(action(r[1])).toEqual([15, 2]);
+    expect(action(r[2])).toEqual([4, 4]); // truncated to L = 4
+    expect(r[3]).toEqual({ error: expect.stringMatching(/^policy_error: no instruction.ids entry .* matches "straight on"/) });
+  });
+
+  it('a Hugging Face tokenizer.json is loaded and its ids fed (demo word-level tokenizer)', async () => {
+    const d = folder('tok');
+    writeIdsModel(join(d, 'model.onnx'), 'int64');
+    const tok = join(process.cwd(), 'policies/demo-kosmos-frozen/tokenizer.json');
+    const p = await load(manifest('tok', { instruction: { idsInput: 'ids', maskInput: 'mask', length: 4, tokenizer: tok }, output: { tensor: 'action', clamp: [-100, 100] } }));
+    const vocab = JSON.parse(readFileSync(tok, 'utf8')).model.vocab as Record<string, number>;
+    const [l, u] = await p.act([
+      { slot: 0, obs: observation(solidFrame(RED), 'Left left') },
+      { slot: 1, obs: observation(solidFrame(RED), 'zebra') },
+    ]);
+    expect(action(l)).toEqual([2 * (vocab.left as number), 2]);
+    expect(action(u)).toEqual([vocab['[UNK]'], 1]);
+
+    // Without an unk token an unknown word is an error row, not a crash.
+    const nounk = folder('nounk');
+    writeIdsModel(join(nounk, 'model.onnx'), 'int64');
+    const tj = JSON.parse(readFileSync(tok, 'utf8'));
+    delete tj.model.unk_token;
+    writeFileSync(join(nounk, 'tokenizer.json'), JSON.stringify(tj));
+    const q = await load(manifest('nounk', { instruction: { idsInput: 'ids', maskInput: 'mask', length: 4, tokenizer: 'tokenizer.json' }, output: { tensor: 'action', clamp: [-100, 100] } }));
+    const [z, ok] = await q.act([
+      { slot: 0, obs: observation(solidFrame(RED), 'zebra') },
+      { slot: 1, obs: observation(solidFrame(RED), 'left') },
+    ]);
+    expect(z).toEqual({ error: expect.stringContaining('has no id for token "zebra"') });
+    expect(action(ok)).toEqual([vocab.left, 1]);
+    const bad = folder('badtok');
+    writeIdsModel(join(bad, 'model.onnx'), 'int64');
+    writeFileSync(join(bad, 'tokenizer.json'), '{"model": 3}');
+    const e = await configError(load(manifest('badtok', { instruction: { idsInput: 'ids', maskInput: 'mask', length: 4, tokenizer: 'tokenizer.json' } })));
+    expect(e.message).toContain('instruction.tokenizer');
+  });
+});
+
 describe('run-time errors are per row', () => {
   it('NaN output → that row is a policy_error, the others go on', async () => {
     const d = folder('nan');

@@ -10,6 +10,7 @@ import type { LoadedManifest, StateSpec } from './manifest';
 import { preprocessFrame } from './preprocess';
 import { ort } from './session';
 import type { Encoded, InstructionEncoder } from './text';
+import { makeOutputDecoder, type OutputDecoder } from './decoders';
 
 /**
  * batched: one session.run per act() call. A single row is padded to two (a copy), because
@@ -39,6 +40,8 @@ export interface OnnxPolicyParts {
   fixedBatch?: number;
   batching: Batching;
   details: Record<string, unknown>;
+  /** output.decoder other than continuous; built from the manifest when not given. */
+  decoder?: OutputDecoder;
 }
 
 export class OnnxPolicy implements Policy, LatencyReporting {
@@ -46,6 +49,7 @@ export class OnnxPolicy implements Policy, LatencyReporting {
   private readonly m: LoadedManifest;
   private readonly session: ort.InferenceSession;
   private readonly encoder?: InstructionEncoder;
+  private readonly decoder?: OutputDecoder;
   private readonly chunk: number;
   private readonly padSingle: boolean;
   private readonly slots = new Map<number, Slot>();
@@ -57,6 +61,8 @@ export class OnnxPolicy implements Policy, LatencyReporting {
     this.m = parts.manifest;
     this.session = parts.session;
     if (parts.encoder) this.encoder = parts.encoder;
+    const decoder = parts.decoder ?? makeOutputDecoder(this.m.output.decoder, { manifestFile: this.m.file, actionDims: this.m.output.actionDims, ...(this.m.decoderTokenizerPath ? { tokenizerPath: this.m.decoderTokenizerPath } : {}) });
+    if (decoder) this.decoder = decoder;
     // Rows per session.run: the export's fixed batch, 1 for per-row, else everything at once.
     this.chunk = parts.fixedBatch ?? (parts.batching === 'per-row' ? 1 : Infinity);
     this.padSingle = parts.fixedBatch === undefined && parts.batching === 'batched';
@@ -130,7 +136,12 @@ export class OnnxPolicy implements Policy, LatencyReporting {
       const target = this.chunk !== Infinity ? this.chunk : this.padSingle && group.length === 1 ? 2 : group.length;
       const rows = [...group];
       while (rows.length < target) rows.push(group[group.length - 1] as Query);
-      await this.runGroup(rows, group.length, results);
+      try {
+        await this.runGroup(rows, group.length, results);
+      } catch (e) {
+        // Anything unexpected (bad ids, typed-array limits…) fails these rows, not the run.
+        for (const q of group) results[q.index] ??= { error: `policy_error: ${(e as Error).message.split('\n')[0]}` };
+      }
     }
     if (queries.length > 0) {
       this.latency.record(nowMs() - t0, queries.length);
@@ -220,11 +231,21 @@ export class OnnxPolicy implements Policy, LatencyReporting {
     const y = out[o.tensor];
     const dims = y?.dims ?? [];
     const rank = 2 + o.chunkIndex.length;
-    if (!y || y.type !== 'float32' || dims.length !== rank || dims[0] !== n || dims[rank - 1] !== o.actionDims) {
+    // Binned / text decoders check their own output shape and decode each row (decoders.ts).
+    let decoded: (number[][] | { error: string })[] | undefined;
+    if (this.decoder) {
+      const d = y ? this.decoder.decode(y as unknown as import('./decoders').OutputTensor, n, real, o.chunkIndex, o.executeSteps, o.actionDims) : { error: 'missing' };
+      if ('error' in d) {
+        fail(`output "${o.tensor}" (decoder ${o.decoder.type}): ${d.error}`);
+        return;
+      }
+      decoded = d.rows;
+    }
+    if (!decoded && (!y || y.type !== 'float32' || dims.length !== rank || dims[0] !== n || dims[rank - 1] !== o.actionDims)) {
       fail(`output "${o.tensor}" has shape (${dims.join(',')}) ${y?.type ?? 'missing'}, expected (${n},${o.chunkIndex.map(() => '…').join(',')}${rank > 2 ? ',' : ''}${o.actionDims}) float32`);
       return;
     }
-    const data = y.data as Float32Array;
+    const data = y!.data as Float32Array;
     const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
     let offset = 0;
     let chunkStride = 0;
@@ -262,7 +283,13 @@ export class OnnxPolicy implements Policy, LatencyReporting {
       const q = rows[r] as Query;
       const actions: number[][] = [];
       let bad: number[] | undefined;
-      for (let j = 0; j < k; j++) {
+      const dec = decoded?.[r];
+      if (dec && !Array.isArray(dec)) {
+        results[q.index] = { error: `policy_error: ${dec.error}` };
+        continue;
+      }
+      if (dec) for (const raw of dec) actions.push(raw.map((v) => Math.min(hi, Math.max(lo, v * o.scale))));
+      else for (let j = 0; j < k; j++) {
         const base = r * (strides[0] as number) + offset + j * chunkStride;
         const raw = Array.from(data.subarray(base, base + o.actionDims));
         if (!raw.every(Number.isFinite)) {

@@ -20,7 +20,13 @@ export function makeInstructionEncoder(spec: InstructionSpec, tokenizerPath: str
   let raw: (text: string) => number[] | { error: string };
   if (spec.tokenizer) {
     const tok = loadTokenizer(tokenizerPath as string, manifestFile);
-    raw = (text) => tok.encode(text, { add_special_tokens: spec.addSpecialTokens }).ids;
+    raw = (text) => {
+      const enc = tok.encode(text, { add_special_tokens: spec.addSpecialTokens });
+      const bad = enc.ids.findIndex((id) => !Number.isInteger(id));
+      // The JS tokenizer returns undefined ids for out-of-vocabulary words when it knows no unk token.
+      if (bad >= 0) return { error: `tokenizer ${tokenizerPath} has no id for token "${enc.tokens[bad]}" of "${text}" (and no unk_token)` };
+      return enc.ids;
+    };
   } else {
     const entries = spec.ids ?? [];
     raw = (text) => {
@@ -61,11 +67,17 @@ function loadTokenizer(path: string, manifestFile: string): Tokenizer {
   }
   // HF exports keep special-token settings in tokenizer_config.json beside tokenizer.json.
   const cfgPath = join(dirname(path), 'tokenizer_config.json');
-  let config: object = {};
+  let config: Record<string, unknown> = {};
   try {
-    if (existsSync(cfgPath)) config = JSON.parse(readFileSync(cfgPath, 'utf8')) as object;
+    if (existsSync(cfgPath)) config = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new ConfigError(`${manifestFile}: instruction.tokenizer: cannot parse ${cfgPath}: ${(e as Error).message}`);
+  }
+  // @huggingface/tokenizers 0.2 has no WordLevel model: it falls back to a vocab lookup that takes
+  // its unknown-word token from the config, not from model.unk_token. Pass it through.
+  const model = (json as { model?: { type?: string; unk_token?: unknown } } | null)?.model;
+  if (model?.type === 'WordLevel' && typeof model.unk_token === 'string' && config.unk_token === undefined) {
+    config = { ...config, unk_token: model.unk_token };
   }
   try {
     return new Tokenizer(json as object, config);
