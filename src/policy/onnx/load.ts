@@ -5,6 +5,7 @@ import { loadManifest } from './manifest';
 import { OnnxPolicy, type Batching } from './policy';
 import { createSession, type Device } from './session';
 import { makeInstructionEncoder } from './text';
+import { makeOutputDecoder } from './decoders';
 import { notOnnx, readModelHeader, validateIo } from './validate';
 
 export interface LoadOnnxOptions {
@@ -21,6 +22,12 @@ export async function loadOnnxPolicy(manifestPath: string, opts: LoadOnnxOptions
   const manifest = loadManifest(manifestPath);
   const header = readModelHeader(manifest.modelPath);
   const encoder = manifest.instruction ? makeInstructionEncoder(manifest.instruction, manifest.tokenizerPath, manifest.file) : undefined;
+  // Binned / text action decoders (config errors surface here, before a session exists).
+  const decoder = makeOutputDecoder(manifest.output.decoder, {
+    manifestFile: manifest.file,
+    actionDims: manifest.output.actionDims,
+    ...(manifest.decoderTokenizerPath ? { tokenizerPath: manifest.decoderTokenizerPath } : {}),
+  });
   let created;
   try {
     created = await createSession(manifest.modelPath, {
@@ -47,6 +54,7 @@ export async function loadOnnxPolicy(manifestPath: string, opts: LoadOnnxOptions
     manifest: opts.name ? { ...manifest, name: opts.name } : manifest,
     session,
     ...(encoder ? { encoder } : {}),
+    ...(decoder ? { decoder } : {}),
     ...(plan.fixedBatch !== undefined ? { fixedBatch: plan.fixedBatch } : {}),
     batching: opts.batching ?? 'batched',
     details: {

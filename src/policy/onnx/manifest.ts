@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../util/errors';
 import { formatZodError } from '../../scene/load';
+import { DecoderSpec } from './decoders';
 
 /** CLIP's normalisation (what the lab's Kosmos-2 pipeline uses), in tensor channel order. */
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -86,6 +87,8 @@ const OutputSpec = z.strictObject({
     .default([-1, 1]),
   /** Length of the action vector (last axis). */
   actionDims: positiveInt.default(2),
+  /** How the output tensor becomes an action: continuous (default), binned, or text (src/policy/onnx/decoders.ts). */
+  decoder: DecoderSpec.default({ type: 'continuous' }),
 });
 
 export const PolicyManifest = z
@@ -121,6 +124,8 @@ export interface LoadedManifest extends PolicyManifest {
   /** Paths joined to the manifest's folder (relative when the manifest path is: results stay portable). */
   modelPath: string;
   tokenizerPath?: string;
+  /** output.decoder.tokenizer (text decoder), else the instruction tokenizer. */
+  decoderTokenizerPath?: string;
 }
 
 export function parseManifest(raw: unknown, file: string): LoadedManifest {
@@ -131,6 +136,8 @@ export function parseManifest(raw: unknown, file: string): LoadedManifest {
   const rel = (p: string) => (isAbsolute(p) ? p : join(dir, p));
   const out: LoadedManifest = { ...m, file, modelPath: rel(m.model) };
   if (m.instruction?.tokenizer) out.tokenizerPath = rel(m.instruction.tokenizer);
+  const dec = m.output.decoder;
+  if (dec.type === 'text' && (dec.tokenizer ?? m.instruction?.tokenizer)) out.decoderTokenizerPath = rel((dec.tokenizer ?? m.instruction?.tokenizer) as string);
   return out;
 }
 

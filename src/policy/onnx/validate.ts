@@ -9,6 +9,7 @@ import { ConfigError } from '../../util/errors';
 import { sha256 } from '../../util/hash';
 import { onnx } from './build';
 import type { LoadedManifest } from './manifest';
+import { expectedOutput } from './decoders';
 
 export interface ModelHeader {
   irVersion: number;
@@ -122,8 +123,9 @@ export function validateIo(manifest: LoadedManifest, inputs: readonly Meta[], ou
   });
 
   const o = manifest.output;
-  const outWant: Want = ['B', ...o.chunkIndex.map(() => '*' as const), o.actionDims];
-  check('output', o.tensor, 'output.tensor', outWant, 'float32');
+  const exp = expectedOutput(o.decoder, o.actionDims, outs.get(o.tensor)?.isTensor ? (outs.get(o.tensor) as { type: string }).type : undefined);
+  const outWant: Want = ['B', ...o.chunkIndex.map(() => '*' as const), ...exp.tail];
+  check('output', o.tensor, 'output.tensor', outWant, exp.dtype);
   // Chunk indices must fall inside fixed axes.
   const om = outs.get(o.tensor);
   const oshape: readonly Dim[] = om && om.isTensor ? om.shape : [];
