@@ -6,6 +6,10 @@ import { summaryTable, familyTable } from '../report/table';
 import { EXIT } from '../util/errors';
 import { Progress } from './progress';
 import { mergeCommand } from './merge';
+import { benchReports, checkBenchInputs } from './bench-report';
+import { compareCommand } from './compare';
+import { baselineCommand } from './baseline';
+import { replayCommandMain } from './replay';
 import { parseShard } from '../runner/plan';
 import type { Renderer } from '../render/types';
 
@@ -22,11 +26,21 @@ Options:
   --device <auto|cpu|cuda>    onnxruntime execution provider
   --out <dir>                 output folder (results.json, episodes.jsonl)
   --trace-all                 keep traces of successful episodes too
+  --trace-frames              also store the onboard frames of failed episodes as PNGs
+                              (<out>/traces/<policy>/<episodeId>/NNN.png)
+  --report-gifs <n>           failure clips per policy in report.html (default 10; 0 = none)
+  --no-report                 do not write report.html
   --resume                    continue the run in --out: skip episodes already in episodes.jsonl
                               (refused, exit 2, if that run had another plan or shard)
   --shard <i/n>               run shard i of n (episodes dealt round-robin in plan order);
                               combine the shard folders with \`simgate merge\`
   --episode-timeout <s>       wall-clock limit per episode; past it the row is an error
+  --baseline <name|file>      compare every policy against this one: a policy of this run, a
+                              results.json, or a stored baseline (benchmarks/baselines/<name>.json);
+                              exit 1 on REGRESSION (see \`simgate compare --help\`)
+  --tolerance <x>             allowed drop in success for the comparison (absolute, e.g. 0.05)
+  --probe <name>              add a probe suite: instruction-swap, memorisation, channel-order
+                              (repeat for several; overrides config \`probes\`)
   --json                      print results JSON on stdout instead of tables
   --quiet                     no progress on stderr
   -h, --help                  this help
@@ -53,9 +67,15 @@ export async function runCommand(args: string[]): Promise<number> {
       device: { type: 'string' },
       out: { type: 'string' },
       'trace-all': { type: 'boolean' },
+      'trace-frames': { type: 'boolean' },
+      'report-gifs': { type: 'string' },
+      'no-report': { type: 'boolean' },
       resume: { type: 'boolean' },
       shard: { type: 'string' },
       'episode-timeout': { type: 'string' },
+      baseline: { type: 'string' },
+      tolerance: { type: 'string' },
+      probe: { type: 'string', multiple: true },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -78,11 +98,18 @@ export async function runCommand(args: string[]): Promise<number> {
       ...(values.device ? { device: values.device } : {}),
       ...(values.out ? { outputDir: values.out } : {}),
       ...(values['trace-all'] ? { traceAll: true } : {}),
+      ...(values['trace-frames'] ? { traceFrames: true } : {}),
+      ...(values['report-gifs'] !== undefined ? { reportGifs: int(values['report-gifs']) } : {}),
+      ...(values['no-report'] ? { report: false } : {}),
       ...(values['episode-timeout'] ? { episodeTimeout: Number(values['episode-timeout']) } : {}),
+      ...(values.baseline ? { baseline: values.baseline } : {}),
+      ...(values.tolerance !== undefined ? { tolerance: Number(values.tolerance) } : {}),
+      ...(values.probe ? { probes: values.probe } : {}),
     },
     `${file ?? '(defaults)'} + command-line flags`,
   );
   loadSuites(config.suites); // fail fast (exit 2) on a bad scene file, before launching anything
+  const baseline = checkBenchInputs(config); // and on an unknown --baseline / --probe
   const shard = values.shard ? parseShard(values.shard) : undefined;
 
   const progress = new Progress(Boolean(values.quiet || values.json));
@@ -111,7 +138,14 @@ export async function runCommand(args: string[]): Promise<number> {
       process.stdout.write(`Results: ${join(config.outputDir, 'results.json')}${results.shard ? ` (shard ${results.shard.index}/${results.shard.total}: combine with \`simgate merge\`)` : ''}\n`);
       if (!results.complete) process.stdout.write(`Incomplete: ${results.episodes.length} of ${results.plan!.shardEpisodes * results.policies.length} episode rows; finish with --resume --out ${config.outputDir}\n`);
     }
+    if ((config.report || config.traceFrames) && !stop) {
+      const { writeHtmlReport } = await import('../report/write-html');
+      const rep = await writeHtmlReport(config.outputDir, results, { maxGifsPerPolicy: config.report ? config.reportGifs : 0, traceFrames: config.traceFrames, launchRenderer: launchChromium, log: (l) => progress.notice(l) });
+      if (!values.json) process.stdout.write(`Report: ${rep.file} (${rep.clips} failure clips, ${(rep.ms / 1000).toFixed(1)} s)\n`);
+    }
     if (stop) return EXIT.interrupted;
+    const compared = benchReports(results, config, baseline, { json: Boolean(values.json) });
+    if (compared !== EXIT.ok) return compared;
     const errors = results.aggregates.filter((a) => a.family === 'all').reduce((s, a) => s + a.errors, 0);
     return errors > 0 ? EXIT.failure : EXIT.ok;
   } finally {
@@ -144,4 +178,4 @@ export async function scenesCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-export const commands: Record<string, Command> = { run: runCommand, scenes: scenesCommand, merge: mergeCommand };
+export const commands: Record<string, Command> = { compare: compareCommand, baseline: baselineCommand, run: runCommand, scenes: scenesCommand, merge: mergeCommand, replay: replayCommandMain };

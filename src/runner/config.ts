@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatZodError } from '../scene/load';
 import { RobotProfile } from '../sim/profile';
 import { ConfigError } from '../util/errors';
+import { PROBE_NAMES } from '../probes/types';
 
 /** A policy to run: a scripted baseline's name, a policy folder/manifest, or a remote server. */
 export const PolicySpec = z.union([
@@ -34,15 +35,21 @@ export const BenchConfig = z.strictObject({
   batchSize: z.number().int().positive().max(256).default(8),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   outputDir: z.string().default('simgate-results'),
-  /** A drop in success larger than this (absolute, 0–1) with p < 0.05 is a regression. */
+  /** A drop in success larger than this (absolute, 0–1) with exact McNemar p < 0.05 is a regression (src/compare/verdict.ts). */
   tolerance: z.number().min(0).max(1).default(0.05),
   endOnCollision: z.boolean().default(true),
   /** Keep traces for every episode, not only failures. */
   traceAll: z.boolean().default(false),
+  /** Write report.html (tables, family plot, failure clips) at the end of a run. */
+  report: z.boolean().default(true),
+  /** Failure clips (GIF + filmstrip) per policy in the report: the first N failures (LeRobot keeps 10 videos). */
+  reportGifs: z.number().int().min(0).default(10),
+  /** Store the onboard frames of every failed episode as PNGs under <out>/traces/<policy>/<episodeId>/. */
+  traceFrames: z.boolean().default(false),
   /** Wall-clock limit per episode (seconds): past it the episode ends as `error`. Not part of the plan hash. */
   episodeTimeout: z.number().positive().optional(),
-  /** Probe suites to add (instruction-swap, memorisation, channel-order). */
-  probes: z.array(z.string()).default([]),
+  /** Probe suites to add (instruction-swap, memorisation, channel-order): see src/probes. */
+  probes: z.array(z.enum(PROBE_NAMES)).default([]),
   profile: RobotProfile.optional(),
 });
 export type BenchConfig = z.infer<typeof BenchConfig>;

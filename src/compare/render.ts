@@ -1,0 +1,68 @@
+import { getBorderCharacters, table } from 'table';
+import type { CompareGroup, Comparison, EpisodeRef } from './compare';
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const pval = (p: number) => (p >= 0.9995 ? '1' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
+const style = { border: getBorderCharacters('norc'), drawHorizontalLine: (i: number, n: number) => i <= 1 || i === n };
+
+function diffCell(g: CompareGroup): string {
+  return `${pts(g.diff.diff)} [${pts(g.diff.lo)}, ${pts(g.diff.hi)}]`;
+}
+
+/** One comparison as a terminal table plus discordant episodes and unpaired counts. */
+export function compareTable(cmp: Comparison, opts: { maxIds?: number; families?: boolean } = {}): string {
+  const maxIds = opts.maxIds ?? 8;
+  const families = opts.families ?? true;
+  const out: string[] = [];
+  out.push(`${cmp.b.policy} (B) vs ${cmp.a.policy} (A, baseline) — tolerance ${(100 * cmp.tolerance).toFixed(1)} points\n`);
+  const rows: string[][] = [['split', 'family', 'pairs', 'A success', 'B success', 'B−A pts [95% CI]', 'McNemar p', 'lost/gained', 'MDE pts', 'instr A→B', 'verdict']];
+  for (const g of cmp.groups.filter((x) => families || x.family === 'all')) {
+    rows.push([
+      g.family === 'all' || !families ? g.group : '',
+      g.family,
+      String(g.n),
+      pct(g.a.success),
+      pct(g.b.success),
+      diffCell(g),
+      pval(g.p),
+      `${g.table.b}/${g.table.c}`,
+      g.mde === null ? '>100' : (100 * g.mde).toFixed(1),
+      `${pct(g.a.instructionFollowed)}→${pct(g.b.instructionFollowed)}`,
+      g.verdict ?? '',
+    ]);
+  }
+  out.push(table(rows, style));
+  const label = (e: EpisodeRef) => `${e.sceneId}#${e.seed} (${e.episodeId})`;
+  const list = (xs: EpisodeRef[]) => xs.slice(0, maxIds).map(label).join(', ') + (xs.length > maxIds ? `, … ${xs.length - maxIds} more (see --json)` : '');
+  for (const g of cmp.groups.filter((x) => x.family === 'all' && (x.lost.length || x.gained.length))) {
+    if (g.lost.length) out.push(`  ${g.group}: lost (A ok, B failed) ${g.lost.length}: ${list(g.lost)}\n`);
+    if (g.gained.length) out.push(`  ${g.group}: gained (A failed, B ok) ${g.gained.length}: ${list(g.gained)}\n`);
+  }
+  const unpaired = (xs: Comparison['onlyA'], who: string) => {
+    if (!xs.length) return;
+    const by = new Map<string, number>();
+    for (const x of xs) by.set(x.group, (by.get(x.group) ?? 0) + 1);
+    out.push(`  ${xs.length} episode(s) only in ${who}, not compared: ${[...by].map(([g, n]) => `${g} ×${n}`).join(', ')}\n`);
+  };
+  unpaired(cmp.onlyA, `A (${cmp.a.policy}, ${cmp.a.source})`);
+  unpaired(cmp.onlyB, `B (${cmp.b.policy}, ${cmp.b.source})`);
+  const splits = cmp.groups.filter((g) => g.verdict);
+  const named = (v: string) => splits.filter((g) => g.verdict === v).map((g) => g.group).join(', ');
+  const why =
+    cmp.verdict === 'REGRESSION'
+      ? `B is worse than A by more than ${pts(cmp.tolerance).slice(1)} points with p < ${cmp.alpha} on: ${named('REGRESSION')}`
+      : cmp.verdict === 'PASS'
+        ? `every split's 95% lower bound is within ${pts(cmp.tolerance).slice(1)} points`
+        : splits.length
+          ? `not enough evidence either way on: ${named('INCONCLUSIVE')} (more episodes narrow the interval; see MDE)`
+          : 'no episodes in common';
+  out.push(`Verdict: ${cmp.verdict} — ${why}\n`);
+  return out.join('');
+}
+
+/** JSON form: the comparisons plus the methods used. */
+export function compareJson(cmps: readonly Comparison[]): { verdict: string; comparisons: readonly Comparison[] } {
+  const v = cmps.some((c) => c.verdict === 'REGRESSION') ? 'REGRESSION' : cmps.length && cmps.every((c) => c.verdict === 'PASS') ? 'PASS' : 'INCONCLUSIVE';
+  return { verdict: v, comparisons: cmps };
+}
