@@ -354,6 +354,27 @@ describe('per-episode memory', () => {
     expect(await step([0, 1])).toEqual([1, 3]);
   });
 
+  it('LSTM-style state with the batch axis in the middle, (layers, B, hidden), keeps rows apart', async () => {
+    // h_out = h_in + [1 | 10] per layer; action = [h_out[0, b, 0], h_out[1, b, 0]] = [t, 10 t] after t steps.
+    const d = folder('lstmstate');
+    const g = new GraphBuilder();
+    g.input('image', 'float32', ['B', 3, 8, 8]);
+    const h = g.input('h_in', 'float32', [2, 'B', 3]);
+    const hOut = g.op1('Add', [h, g.floats([2, 1, 3], [1, 1, 1, 10, 10, 10])], {}, 'h_out');
+    const t = g.op1('Transpose', [hOut], { perm: { ints: [1, 0, 2] } }); // (B,2,3)
+    const first = g.op1('Slice', [t, g.int64s([1], [0]), g.int64s([1], [1]), g.int64s([1], [2])]); // (B,2,1)
+    g.op1('Reshape', [first, g.int64s([2], [-1, 2])], {}, 'action');
+    g.output('action', 'float32', ['B', 2]);
+    g.output('h_out', 'float32', [2, 'B', 3]);
+    g.save(join(d, 'model.onnx'));
+    const p = await load(manifest('lstmstate', { state: [{ input: 'h_in', output: 'h_out', shape: [2, 'B', 3] }], output: { tensor: 'action', clamp: [-100, 100] } }));
+    const step = async (slots: number[]) => (await p.act(slots.map((slot) => ({ slot, obs: observation(solidFrame(RED)) })))).map(action);
+    for (const s of [0, 1, 2]) p.begin(s, DUMMY_EPISODE);
+    expect(await step([0])).toEqual([[1, 10]]);
+    expect(await step([0, 1])).toEqual([[2, 20], [1, 10]]);
+    expect(await step([2, 0, 1])).toEqual([[1, 10], [3, 30], [2, 20]]);
+  });
+
   it('executeSteps k runs a chunk open-loop and queries every k steps', async () => {
     const d = folder('chunk');
     writeWindowProbeModel(join(d, 'model.onnx'), { window: 4 });
