@@ -79,6 +79,8 @@ export class OnnxPolicy implements Policy, LatencyReporting {
       ...(this.m.budgetMs !== undefined ? { budgetMs: this.m.budgetMs } : {}),
       details: { ...parts.details, batching },
     };
+    // Reports read latency from info.details (src/report/table.ts); computed when read, not every step.
+    Object.defineProperty(this.info.details, 'latency', { enumerable: true, get: () => this.latency.stats() });
   }
 
   begin(slot: number, _episode: EpisodeSpec): void {
@@ -143,11 +145,7 @@ export class OnnxPolicy implements Policy, LatencyReporting {
         for (const q of group) results[q.index] ??= { error: `policy_error: ${(e as Error).message.split('\n')[0]}` };
       }
     }
-    if (queries.length > 0) {
-      this.latency.record(nowMs() - t0, queries.length);
-      // Reports read latency from info.details (src/report/table.ts).
-      (this.info.details as Record<string, unknown>).latency = this.latency.stats();
-    }
+    if (queries.length > 0) this.latency.record(nowMs() - t0, queries.length);
     return results;
   }
 

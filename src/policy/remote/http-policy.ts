@@ -87,6 +87,9 @@ export class HttpPolicy implements Policy, LatencyReporting {
         ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
       },
     };
+    // Read by reports from info.details; computed when read, not every step.
+    Object.defineProperty(this.info.details, 'latency', { enumerable: true, get: () => this.latency.stats() });
+    Object.defineProperty(this.info.details, 'serverLatency', { enumerable: true, get: () => this.serverLatency.stats() });
   }
 
   begin(slot: number, _episode: EpisodeSpec): void {
@@ -94,11 +97,7 @@ export class HttpPolicy implements Policy, LatencyReporting {
   }
 
   async act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
-    const results = await Promise.all(batch.map(({ slot, obs }) => this.actOne(slot, obs)));
-    const details = this.info.details as Record<string, unknown>;
-    details.latency = this.latency.stats();
-    details.serverLatency = this.serverLatency.stats();
-    return results;
+    return Promise.all(batch.map(({ slot, obs }) => this.actOne(slot, obs)));
   }
 
   latencyStats(): LatencyStats {
