@@ -1,0 +1,14 @@
+// Minimal types for gifenc 1.0.3 (it ships none). Only what simgate uses.
+declare module 'gifenc' {
+  export type Palette = number[][];
+  export interface Encoder {
+    writeFrame(index: Uint8Array, width: number, height: number, opts?: { palette?: Palette; delay?: number; repeat?: number; first?: boolean }): void;
+    finish(): void;
+    bytes(): Uint8Array;
+  }
+  export function GIFEncoder(opts?: { auto?: boolean; initialCapacity?: number }): Encoder;
+  export function quantize(rgba: Uint8Array, maxColors: number, opts?: { format?: 'rgb565' | 'rgb444' | 'rgba4444' }): Palette;
+  export function applyPalette(rgba: Uint8Array, palette: Palette, format?: 'rgb565' | 'rgb444' | 'rgba4444'): Uint8Array;
+  const gifenc: { GIFEncoder: typeof GIFEncoder; quantize: typeof quantize; applyPalette: typeof applyPalette };
+  export default gifenc;
+}

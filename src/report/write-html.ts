@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ChromiumRenderer } from '../render/chromium-renderer';
+import type { Renderer } from '../render/types';
+import type { RunResults } from '../runner/results';
+import { exportEpisode } from '../replay/export';
+import { isFailure, replaySpec, tracedRows, type LoadedResults } from '../replay/load';
+import { artefactKey, renderHtmlReport, type FailureArtefact } from './html';
+
+export interface WriteReportOptions {
+  /** Clips (GIF + filmstrip) for the first N failures of each policy (default 10; 0 = none). */
+  maxGifsPerPolicy?: number;
+  /** Also store the onboard frames of every failed episode as PNGs (traces/<policy>/<id>/). */
+  traceFrames?: boolean;
+  /** A renderer to use (the run's, still open), else one is launched if needed. */
+  renderer?: Renderer;
+  launchRenderer?: () => Promise<Renderer>;
+  /** Progress and warnings. */
+  log?: (line: string) => void;
+}
+
+const isChromium = (r: Renderer | undefined): r is ChromiumRenderer => typeof (r as { topDown?: unknown } | undefined)?.topDown === 'function';
+
+/**
+ * Export clips of failed episodes (first N per policy) and write <dir>/report.html. A failure to
+ * render never fails the run: the report says what is missing.
+ */
+export async function writeHtmlReport(dir: string, results: RunResults, o: WriteReportOptions = {}): Promise<{ file: string; clips: number; ms: number }> {
+  const t0 = performance.now();
+  const loaded: LoadedResults = { dir, file: join(dir, 'results.json'), results };
+  const cap = Math.max(0, o.maxGifsPerPolicy ?? 10);
+  const notes: string[] = [];
+  const artefacts = new Map<string, FailureArtefact>();
+  const failed = tracedRows(results, { failuresOnly: true });
+  const perPolicy = new Map<string, number>();
+  const picked = failed.filter((r) => {
+    const n = perPolicy.get(r.policy) ?? 0;
+    perPolicy.set(r.policy, n + 1);
+    return n < cap || o.traceFrames;
+  });
+  let renderer: Renderer | undefined = o.renderer;
+  let launched: Renderer | undefined;
+  if (picked.length && !isChromium(renderer) && o.launchRenderer) {
+    try {
+      launched = renderer = await o.launchRenderer();
+    } catch (e) {
+      notes.push(`No browser for camera frames (${(e as Error).message.split('\n')[0]}): clips show the top-down only.`);
+    }
+  }
+  const chromium = isChromium(renderer) ? renderer : null;
+  if (picked.length && !chromium && !notes.length) notes.push('No Chromium renderer: clips show the top-down only.');
+  try {
+    const seen = new Map<string, number>();
+    let k = 0;
+    for (const row of picked) {
+      const n = seen.get(row.policy) ?? 0;
+      seen.set(row.policy, n + 1);
+      const clip = n < cap;
+      k++;
+      if (k === 1 || k % 10 === 0) o.log?.(`report: exporting failure ${k}/${picked.length}`);
+      try {
+        const spec = replaySpec(loaded, row);
+        const e = await exportEpisode(loaded, spec, { renderer: chromium, gif: clip, filmstrip: clip, frames: Boolean(o.traceFrames) });
+        if (!e.verify.ok) {
+          notes.push(`REPLAY DIVERGED: ${row.policy} ${row.episodeId}: ${e.verify.message}`);
+          o.log?.(`REPLAY DIVERGED: ${row.policy} ${row.episodeId}: ${e.verify.message}`);
+        }
+        if (clip) artefacts.set(artefactKey(row.policy, row.episodeId), { ...(e.gif ? { gif: e.gif } : {}), ...(e.filmstrip ? { filmstrip: e.filmstrip } : {}), verify: e.verify });
+      } catch (e) {
+        if (clip) artefacts.set(artefactKey(row.policy, row.episodeId), { error: (e as Error).message.split('\n')[0]! });
+      }
+    }
+  } finally {
+    await launched?.close();
+  }
+  const rel = relative(process.cwd(), dir) || '.';
+  const html = renderHtmlReport(results, {
+    artefacts,
+    replayPrefix: `npx simgate replay ${/^[A-Za-z0-9_./:@+-]+$/.test(rel) ? rel : JSON.stringify(rel)}`,
+    maxGifsPerPolicy: cap,
+    notes: [...(results.episodes.some((r) => isFailure(r) && !r.trace) ? ['Some failed rows carry no trace (resumed from an older run?): they cannot be replayed.'] : []), ...notes],
+  });
+  const file = join(dir, 'report.html');
+  writeFileSync(file, html);
+  return { file, clips: artefacts.size, ms: performance.now() - t0 };
+}
