@@ -12,6 +12,7 @@ Commands:
   run        run policies on scene suites (default; what \`npm run bench\` does)
   compare    compare two results files: paired, per split and family (exit 1 on regression)
   scenes     validate scene suites (and regenerate the committed ones with --generate)
+  replay     re-simulate a recorded failure, check it bit for bit, and view it in a browser
   merge      combine the results of \`run --shard i/n\` runs into one
   help       show this help
 
