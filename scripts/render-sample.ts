@@ -14,32 +14,35 @@ const scene = Scene.parse({
   id: 'sample_1box',
   family: '1box_hori',
   split: 'in-distribution',
-  room: { min: [-0.5, -1.2], max: [3.0, 1.2] },
+  room: { min: [-0.5, -1.2], max: [2.6, 1.2] },
   robot: { start: { x: 0, y: 0, yaw: 0 } },
-  obstacles: [{ id: 'box1', kind: 'box', size: [0.3, 0.45, 0.3], pose: { x: 1.1, y: 0, yaw: 0 } }],
-  target: { kind: 'bottle', pose: { x: 2.1, y: 0.3, yaw: 0 } },
+  obstacles: [{ id: 'box1', kind: 'box', size: [0.3, 0.4, 0.25], pose: { x: 0.8, y: -0.1, yaw: 0 } }],
+  target: { kind: 'bottle', pose: { x: 1.6, y: 0.4, yaw: 0 } },
   instruction: { text: 'Navigate around obstacles and reach the front of the beverage bottle on the left', side: 'left' },
-  goal: { x: 1.85, y: 0.3, radius: 0.2 },
+  goal: { x: 1.4, y: 0.4, radius: 0.15 },
   timeLimit: 17,
 });
 
 const r = await ChromiumRenderer.launch();
 try {
   const key = sceneKeyOf(scene);
-  const { x, y, yaw } = scene.robot.start;
+  const { x, y } = scene.robot.start;
+  // Facing the target, as the lab's episodes start.
+  const yaw = Math.atan2(scene.target.pose.y - y, scene.target.pose.x - x);
   const pose = { x, y, yaw, qz: Math.sin(yaw / 2), qw: Math.cos(yaw / 2) };
   const [onboard] = await r.render([{ scene, sceneKey: key, pose, profile: DEFAULT_PROFILE }]);
   writePng(join(outDir, 'sample-onboard.png'), onboard!);
   // A plausible route around the box on the left, ending in front of the bottle.
   const path = [
     { x: 0, y: 0 },
-    { x: 0.6, y: 0.25 },
-    { x: 0.95, y: 0.5 },
-    { x: 1.3, y: 0.5 },
-    { x: 1.6, y: 0.35 },
-    { x: 1.85, y: 0.3 },
+    { x: 0.35, y: 0.2 },
+    { x: 0.65, y: 0.38 },
+    { x: 0.95, y: 0.42 },
+    { x: 1.2, y: 0.4 },
+    { x: 1.4, y: 0.4 },
   ];
-  const top = await r.topDown(scene, path, { sceneKey: key, contacts: [{ x: 0.95, y: 0.42 }] });
+
+  const top = await r.topDown(scene, path, { sceneKey: key, contacts: [{ x: 0.72, y: 0.3 }] });
   writePng(join(outDir, 'sample-topdown.png'), top);
   console.log(JSON.stringify(r.describe()));
 } finally {

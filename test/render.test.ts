@@ -53,7 +53,7 @@ describe('ChromiumRenderer (real headless Chromium)', () => {
 
   beforeAll(async () => {
     r = await ChromiumRenderer.launch();
-  });
+  }, 120_000);
   afterAll(async () => {
     await r?.close();
   });
@@ -102,7 +102,7 @@ describe('ChromiumRenderer (real headless Chromium)', () => {
     await r.restart();
     const [f] = await r.render([req(scene, pose(0, 0, 0))]);
     expect(sameBytes(f!, facing)).toBe(true);
-  });
+  }, 120_000);
 
   it('gives bit-identical frames in a second launch, and relaunches itself with autoRestart', async () => {
     const poses = [pose(0, 0, 0), pose(0.4, 0.3, -0.4), pose(1.0, -0.5, 2.0)];
@@ -112,14 +112,16 @@ describe('ChromiumRenderer (real headless Chromium)', () => {
       const second = await r2.render(poses.map((p) => req(scene, p)));
       second.forEach((f, i) => expect(sameBytes(f, first![i]!)).toBe(true));
       process.kill(-r2.pid()!, 'SIGKILL');
-      await new Promise((res) => setTimeout(res, 200));
+      // Let the dead pipe be noticed (a render already in flight would throw RendererCrashedError).
+      for (let i = 0; i < 200 && r2.healthy; i++) await new Promise((res) => setTimeout(res, 50));
+      expect(r2.healthy).toBe(false);
       const again = await r2.render(poses.map((p) => req(scene, p)));
       again.forEach((f, i) => expect(sameBytes(f, first![i]!)).toBe(true));
       expect(r2.describe().restarts).toBe(1);
     } finally {
       await r2.close();
     }
-  });
+  }, 180_000); // two launches; seconds on an idle machine, much more on a crowded 2-core CI box
 });
 
 describe('render helpers', () => {

@@ -127,7 +127,9 @@ export class ChromiumRenderer implements Renderer {
     this.browserVersion = await this.host.browser.version();
     const n = Math.max(1, Math.floor(this.opts.pages ?? 1));
     this.pages = [];
-    for (let i = 0; i < n; i++) this.pages.push(await this.openPage());
+    // Reuse the tab the browser starts with for the first page (one renderer process fewer).
+    const initial = (await this.host.browser.pages())[0];
+    for (let i = 0; i < n; i++) this.pages.push(await this.openPage(i === 0 ? initial : undefined));
     this.info = await this.pages[0]!.page.evaluate(() => window.__simgate.info());
     const gl = String(this.info.glRenderer ?? '');
     if (this.host.gl !== 'swiftshader' && /swiftshader/i.test(gl)) {
@@ -136,8 +138,8 @@ export class ChromiumRenderer implements Renderer {
     }
   }
 
-  private async openPage(): Promise<PageState> {
-    const page = await this.host.browser.newPage();
+  private async openPage(reuse?: Page): Promise<PageState> {
+    const page = reuse ?? (await this.host.browser.newPage());
     page.on('error', (e) => {
       this.crashed ??= `the page crashed (${e.message})`;
     });
@@ -186,8 +188,14 @@ export class ChromiumRenderer implements Renderer {
     await this.server.close();
   }
 
+  /** False once the browser has died (until restart()). */
+  get healthy(): boolean {
+    return !this.closed && !this.crashed && this.host.browser.connected;
+  }
+
   private async ready(): Promise<void> {
     if (this.closed) throw new Error('ChromiumRenderer: render() after close()');
+    if (!this.crashed && !this.host.browser.connected) this.crashed = 'the browser disconnected';
     if (this.crashed) {
       if (this.opts.autoRestart) await this.restart();
       else throw new RendererCrashedError(`Chromium renderer is down: ${this.crashed}. Call restart() (or launch with autoRestart).`);
@@ -287,8 +295,13 @@ export class ChromiumRenderer implements Renderer {
   }
 
   async render(requests: readonly CameraRequest[]): Promise<Frame[]> {
+    return (await this.renderTimed(requests)).frames;
+  }
+
+  /** render(), also returning the in-page milliseconds of the slowest page. */
+  async renderTimed(requests: readonly CameraRequest[]): Promise<{ frames: Frame[]; pageMs: number }> {
     await this.ready();
-    if (requests.length === 0) return [];
+    if (requests.length === 0) return { frames: [], pageMs: 0 };
     const parts = await Promise.all(this.chunks(requests).map((c) => this.runBatch(c.ps, c.reqs, true)));
     const frames = parts.flatMap((p) => p.frames);
     if (this.opts.sensorNoise !== false) {
@@ -297,7 +310,7 @@ export class ChromiumRenderer implements Renderer {
         if (std > 0) applySensorNoise(frames[i]!, std, r.noiseSeed ?? poseNoiseSeed(r.sceneKey, r.pose));
       });
     }
-    return frames;
+    return { frames, pageMs: Math.max(...parts.map((p) => p.pageMs)) };
   }
 
   /**

@@ -233,7 +233,9 @@ function topDown(payload) {
     robot.visible = true;
   }
   const rt = renderTarget(w, h);
+  scene.userData.ceiling.visible = false; // looking in from above
   renderInto(scene, cam, rt);
+  scene.userData.ceiling.visible = true;
   const out = new Uint8Array(w * h * 3);
   readInto(rt, w, h, out, 0);
   scene.remove(overlay);

@@ -26,7 +26,7 @@ function surfaceMaterial(kind, colour, roughness) {
 }
 
 const OUTER_MARGIN = 2.2; // the lab room around the arena, seen over its low walls
-const OUTER_HEIGHT = 2.6;
+const OUTER_HEIGHT = 2.8;
 
 /**
  * Build the scene. Returns { scene, bounds } where bounds are the room's inner min/max.
@@ -40,7 +40,7 @@ export function buildScene(s, dims) {
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const lx = x1 - x0, ly = y1 - y0;
   const app = s.appearance;
-  scene.background = new THREE.Color('#cfccc6');
+  scene.background = new THREE.Color('#b8b6b0');
 
   // Arena floor, and the lab floor around it (same surface, slightly darker so the arena reads).
   const fk = app.floor.texture;
@@ -50,7 +50,7 @@ export function buildScene(s, dims) {
   floor.position.set(cx, cy, -0.01);
   floor.receiveShadow = true;
   scene.add(floor);
-  const outerMat = surfaceMaterial('concrete', new THREE.Color('#9a9893').lerp(new THREE.Color(app.floor.colour), 0.3), 0.95);
+  const outerMat = surfaceMaterial('concrete', new THREE.Color('#76736e').lerp(new THREE.Color(app.floor.colour), 0.25), 0.95);
   const W = lx + 2 * OUTER_MARGIN, H = ly + 2 * OUTER_MARGIN;
   const outer = new THREE.Mesh(worldUvBox(W, H, 0.02, TILE_METRES.concrete), outerMat);
   outer.position.set(cx, cy, -0.012);
@@ -76,8 +76,10 @@ export function buildScene(s, dims) {
     scene.add(m);
   }
 
-  // The room around the arena: painted walls with a skirting board; gives the camera a horizon.
-  const roomMat = surfaceMaterial('plaster', '#dcd8cf', 0.95);
+  // The room around the arena: painted walls with a skirting board and a ceiling; gives the
+  // camera a horizon and keeps the arena's own walls distinct. Deliberately plain: no landmarks
+  // a policy could use instead of the target.
+  const roomMat = surfaceMaterial('plaster', '#c4cad0', 0.95);
   const skirtMat = new THREE.MeshStandardMaterial({ color: '#6b655c', roughness: 0.7 });
   const ox0 = x0 - OUTER_MARGIN, ox1 = x1 + OUTER_MARGIN, oy0 = y0 - OUTER_MARGIN, oy1 = y1 + OUTER_MARGIN;
   const roomWalls = [
@@ -89,11 +91,18 @@ export function buildScene(s, dims) {
   for (const [wx, wy, sx, sy] of roomWalls) {
     const g = worldUvBox(sx, sy, OUTER_HEIGHT, TILE_METRES.plaster);
     g.translate(wx, wy, OUTER_HEIGHT / 2);
-    scene.add(new THREE.Mesh(g, roomMat));
+    const rw = new THREE.Mesh(g, roomMat);
+    rw.receiveShadow = true;
+    scene.add(rw);
     const sk = new THREE.Mesh(new THREE.BoxGeometry(sx + 0.02, sy + 0.02, 0.1), skirtMat);
     sk.position.set(wx, wy, 0.05);
+    sk.receiveShadow = true;
     scene.add(sk);
   }
+  const ceiling = new THREE.Mesh(new THREE.BoxGeometry(W + 0.2, H + 0.2, 0.05), new THREE.MeshStandardMaterial({ color: '#e4e3df', roughness: 1 }));
+  ceiling.position.set(cx, cy, OUTER_HEIGHT + 0.025);
+  ceiling.receiveShadow = true;
+  scene.add(ceiling);
 
   for (const b of s.obstacles) scene.add(makeBox(b));
   scene.add(makeTarget(s.target, dims.targetHeight, dims.targetRadius));
@@ -104,10 +113,10 @@ export function buildScene(s, dims) {
   const [kr, kg, kb] = kelvinToRgb(L.kelvin);
   const keyCol = new THREE.Color().setRGB(kr, kg, kb, THREE.SRGBColorSpace);
   const skyCol = new THREE.Color().setRGB(kr, kg, kb, THREE.SRGBColorSpace).lerp(new THREE.Color('#ffffff'), 0.5);
-  const hemi = new THREE.HemisphereLight(skyCol, new THREE.Color('#4a4640'), 1.5 * L.intensity);
+  const hemi = new THREE.HemisphereLight(skyCol, new THREE.Color('#4a4640'), 1.8 * L.intensity);
   hemi.position.set(0, 0, 1);
   scene.add(hemi);
-  const key = new THREE.DirectionalLight(keyCol, 2.0 * L.intensity);
+  const key = new THREE.DirectionalLight(keyCol, 2.4 * L.intensity);
   const az = (L.azimuth * Math.PI) / 180, el = (L.elevation * Math.PI) / 180;
   const dist = Math.max(lx, ly) + 4;
   key.position.set(cx + dist * Math.cos(el) * Math.cos(az), cy + dist * Math.cos(el) * Math.sin(az), dist * Math.sin(el));
@@ -128,7 +137,7 @@ export function buildScene(s, dims) {
     key.shadow.bias = -0.0004;
     key.shadow.normalBias = 0.01;
   }
-  scene.userData = { bounds: { x0, y0, x1, y1 }, shadowsReady: false, robot: null, robotKey: '' };
+  scene.userData = { bounds: { x0, y0, x1, y1 }, shadowsReady: false, robot: null, robotKey: '', ceiling };
   return scene;
 }
 

@@ -37,12 +37,12 @@ const grey = (rgb, v, tint = null) => {
 };
 
 /** World metres covered by one repeat of each surface texture. */
-export const TILE_METRES = { concrete: 2.0, tiles: 0.6, wood: 1.6, carpet: 0.5, plaster: 1.5, brick: 0.5, panels: 1.2 };
+export const TILE_METRES = { concrete: 2.0, tiles: 0.6, wood: 1.0, carpet: 0.5, plaster: 1.5, brick: 0.5, panels: 1.2 };
 
 const BUILDERS = {
   concrete: () =>
-    makeTexture(512, (u, v, x, y, rgb) => {
-      let g = 0.78 + 0.17 * fbm(u, v, 4, 5, 11) + 0.05 * (rand01(3, x, y) - 0.5);
+    makeTexture(256, (u, v, x, y, rgb) => {
+      let g = 0.78 + 0.17 * fbm(u, v, 4, 4, 11) + 0.05 * (rand01(3, x, y) - 0.5);
       // Small dark pores and lighter aggregate: what makes grey read as concrete, not paint.
       const r = rand01(7, x, y);
       if (r < 0.004) g -= 0.18;
@@ -77,7 +77,7 @@ const BUILDERS = {
       const seg = segU < 0.5 ? 0 : 1;
       let g = 0.82 + 0.14 * (rand01(33, p, seg) - 0.5);
       // Grain: stretched noise rings.
-      const n = fbm2(u, v, 2, 48, 4, 37);
+      const n = fbm2(u, v, 2, 48, 3, 37);
       g += 0.1 * Math.sin((v * 160 + n * 14) * 1.0) * 0.5;
       g += 0.08 * (fbm2(u, v, 1, 96, 3, 41) - 0.5);
       if (fv < 0.02 || fv > 0.98) g = 0.45; // seams between planks
@@ -91,12 +91,12 @@ const BUILDERS = {
     }),
   plain: () => null,
   plaster: () =>
-    makeTexture(512, (u, v, x, y, rgb) => {
-      const g = 0.9 + 0.07 * (fbm(u, v, 6, 5, 61) - 0.5) * 2 + 0.02 * (rand01(63, x, y) - 0.5);
+    makeTexture(256, (u, v, x, y, rgb) => {
+      const g = 0.9 + 0.07 * (fbm(u, v, 6, 4, 61) - 0.5) * 2 + 0.02 * (rand01(63, x, y) - 0.5);
       grey(rgb, g);
     }),
   brick: () =>
-    makeTexture(512, (u, v, x, y, rgb) => {
+    makeTexture(256, (u, v, x, y, rgb) => {
       // Running bond: 2 bricks across, 6 courses up per repeat.
       const courses = 6;
       const cv = v * courses;
