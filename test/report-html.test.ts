@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBench } from '../src/runner/run';
+import { parseConfig } from '../src/runner/config';
+import type { RunResults } from '../src/runner/results';
+import { familyPlot, renderHtmlReport } from '../src/report/html';
+import { writeHtmlReport } from '../src/report/write-html';
+import { gifInfo } from '../src/replay/export';
+import { parseSuite } from '../src/scene/load';
+import { smallSuite, tempDir, writeSuite } from './helpers/suites';
+
+const base = smallSuite('report-test');
+const suite = parseSuite({ schemaVersion: 1, suite: base.suite, version: base.version, scenes: base.scenes.slice(0, 3) }, 'report-test.json');
+const dir = tempDir('simgate-report-');
+const out = join(dir, 'out');
+let results: RunResults;
+
+beforeAll(async () => {
+  const suiteFile = writeSuite(dir, suite, 'suite.json');
+  results = await runBench(parseConfig({ policies: ['oracle', 'straight', 'random'], suites: [suiteFile], episodesPerScene: 2, outputDir: out }, 'test'));
+}, 120_000);
+
+describe('report.html', () => {
+  it('has the tables, a per-family plot with 95% intervals, and opens without a server', async () => {
+    // No browser: clips fall back to the top-down drawn from the scene (fast, still a valid GIF).
+    const r = await writeHtmlReport(out, results, { maxGifsPerPolicy: 2 });
+    const html = readFileSync(r.file, 'utf8');
+    expect(html).toContain('Success per policy and split');
+    expect(html).toMatch(/<svg class="plot"/);
+    expect((html.match(/class="ci"/g) ?? []).length).toBeGreaterThan(3);
+    // self-contained: no scripts or styles fetched from anywhere
+    expect(html).not.toMatch(/<(script|link)[^>]+(src|href)=/);
+    expect(html).not.toMatch(/https?:\/\//);
+    // every image is a relative path that exists next to the report
+    const imgs = [...html.matchAll(/<img[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(imgs.length).toBeGreaterThan(0);
+    for (const src of imgs) {
+      expect(src.startsWith('failures/')).toBe(true);
+      expect(existsSync(join(out, src))).toBe(true);
+    }
+    // the GIF cap: at most 2 clips per failing policy; the rest listed with their replay command
+    const gifs = imgs.filter((s) => s.endsWith('.gif'));
+    const failing = new Set(results.episodes.filter((e) => e.outcome !== 'success').map((e) => e.policy));
+    expect(gifs.length).toBe(2 * failing.size);
+    for (const g of gifs) expect(gifInfo(readFileSync(join(out, g))).frames).toBeGreaterThan(1);
+    const nFailed = results.episodes.filter((e) => e.outcome !== 'success').length;
+    expect((html.match(/npx simgate replay /g) ?? []).length).toBe(nFailed);
+  }, 120_000);
+
+  it('draws one bar per policy × (split, family)', () => {
+    const svg = familyPlot(results);
+    const groups = new Set(results.aggregates.filter((a) => !a.probe).map((a) => `${a.policy}|${a.split}|${a.family}`));
+    expect((svg.match(/<rect /g) ?? []).length).toBe(groups.size);
+  });
+
+  it('escapes what it prints', () => {
+    const evil = structuredClone(results);
+    evil.episodes[0]!.sceneId = '<img src=x onerror=alert(1)>';
+    evil.episodes[0]!.outcome = 'collision';
+    const html = renderHtmlReport(evil);
+    expect(html).not.toContain('<img src=x');
+  });
+});
