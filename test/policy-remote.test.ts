@@ -127,7 +127,7 @@ describe('HTTP policy (the lab contract)', () => {
     const ms = performance.now() - t0;
     expect(r[0]).toEqual({ error: `remote_error: ${base}/hang: no response within 300 ms (timeout)` });
     expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(2500); // loose: JPEG encoding on a loaded CI box comes on top
+    expect(ms).toBeLessThan(5000); // loose: JPEG encoding on a loaded CI box comes on top
   });
 
   it('retries with backoff, then reports how many attempts were made', async () => {
@@ -137,9 +137,10 @@ describe('HTTP policy (the lab contract)', () => {
     const r = await p.act([{ slot: 0, obs: observation(red(), LEFT) }]);
     const ms = performance.now() - t0;
     expect(r[0]).toEqual({ error: expect.stringContaining('(3 attempts)') });
-    expect(hangCalls).toBe(3);
-    expect(ms).toBeGreaterThanOrEqual(3 * 150 + 50 + 100 - 20);
-    expect(ms).toBeLessThan(4000);
+    // ≤ 3: on a loaded box an attempt can time out before the server has even seen it.
+    expect(hangCalls).toBeLessThanOrEqual(3);
+    expect(ms).toBeGreaterThanOrEqual(3 * 150 + 50 + 100 - 20); // three timeouts + 50 + 100 ms backoff
+    expect(ms).toBeLessThan(10_000);
 
     const f = createHttpPolicy({ url: `${base}/flaky`, name: 'lab', retries: 1, backoffMs: 10, firstActionZero: false });
     expect(action((await f.act([{ slot: 0, obs: observation(red(), LEFT) }]))[0])).toEqual([0.25, 0.75]);
