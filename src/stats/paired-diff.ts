@@ -26,7 +26,7 @@ export interface DiffInterval {
  * marginal, combined with the correlation φ of the paired outcomes (continuity-corrected as
  * in the paper: φ = max(ad − bc − n/2, 0)/√(…) when ad > bc). Unlike the Wald interval it
  * behaves at 0%/100% success and with few discordant pairs. Checked against Fagerland et al.
- * (2017) Table 8.x: (59, 6, 16, 80) → A − B = −0.0621 [−0.1186, −0.0046].
+ * (2017) ch. 8 (Cavo et al.): a = 59, b = 16, c = 6, d = 80 → B − A = −0.0621 [−0.1186, −0.0046].
  */
 export function newcombePaired(t: PairedTable, z = Z95): DiffInterval {
   const { a, b, c, d } = t;
