@@ -34,6 +34,10 @@ export async function loadPolicy(spec: PolicySpec, opts: LoadPolicyOptions): Pro
     timeoutMs: spec.timeoutMs,
     retries: spec.retries,
     firstActionZero: spec.instructionFirstActionZero,
+    ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}),
+    ...(spec.imageSize ? { imageSize: spec.imageSize } : {}),
+    ...(spec.channelOrder ? { channelOrder: spec.channelOrder } : {}),
+    ...(spec.budgetMs !== undefined ? { budgetMs: spec.budgetMs } : {}),
   });
 }
 

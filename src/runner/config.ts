@@ -18,6 +18,11 @@ export const PolicySpec = z.union([
     timeoutMs: z.number().int().positive().default(2000),
     retries: z.number().int().min(0).default(1),
     instructionFirstActionZero: z.boolean().default(true),
+    backoffMs: z.number().int().min(0).optional(),
+    /** Resize frames to [h, w] before JPEG encoding (the server's expected size). */
+    imageSize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+    channelOrder: z.enum(['RGB', 'BGR']).optional(),
+    budgetMs: z.number().positive().optional(),
   }),
 ]);
 export type PolicySpec = z.infer<typeof PolicySpec>;
