@@ -1,0 +1,256 @@
+/**
+ * `npm run bench:perf` — where the time of a closed-loop run goes, measured in one process:
+ *
+ *  1. Whole loop (runEpisodes: physics + onboard-camera render + policy) at batch 1 / 8 / 32, in
+ *     episode-steps per second, with a demo ONNX image policy (policies/demo-simple-finetuned;
+ *     if it is missing or onnxruntime cannot load it, the scripted oracle with rendering forced on).
+ *     The camera requests and policy inputs of that loop are recorded and replayed through the
+ *     renderer alone ("render") and the policy alone ("inference"): same frames, same batches.
+ *     The ratio whole / (render + inference) is the loop's overhead (physics, bookkeeping, JS):
+ *     1.00 would mean the loop costs nothing beyond its two heavy parts.
+ *  2. RSS after 100 and after 1,000 episodes: must stay flat (no per-episode leak). Rendering
+ *     1,000 episodes on a 2-core CPU box takes far too long, so this part uses the scripted oracle
+ *     without rendering (what leaks here is per-episode state: Rapier worlds, traces, rows).
+ *  3. Wall time of the default `npm run bench` (bench.config.ts), as a child process.
+ *
+ * Options: --quick (fewer episodes; for a smoke check), --json (machine-readable on stdout),
+ * --skip-bench (leave out part 3), --policy <dir> (another image policy for part 1).
+ * Timings depend on the machine; compare ratios, not absolute numbers, across machines.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { table, getBorderCharacters } from 'table';
+import { loadPolicy } from '../src/policy/load';
+import type { ActResult, Policy } from '../src/policy/types';
+import type { CameraRequest, Frame, Renderer } from '../src/render/types';
+import { runEpisodes } from '../src/runner/episode-loop';
+import { loadSuites, planEpisodes } from '../src/runner/run';
+import type { EpisodeSpec } from '../src/sim/episode';
+import type { Observation } from '../src/sim/observation';
+import { makeProfile } from '../src/sim/profile';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'skip-bench': { type: 'boolean' },
+    policy: { type: 'string' },
+    batches: { type: 'string' },
+  },
+});
+const quick = Boolean(values.quick);
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const profile = makeProfile({});
+const suites = loadSuites(['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json']);
+const plan = planEpisodes(suites, 3);
+
+/** `n` episodes from the plan, cycling with fresh seeds when n exceeds it (ids stay unique). */
+function episodes(n: number): EpisodeSpec[] {
+  const out: EpisodeSpec[] = [];
+  for (let k = 0; k < n; k++) {
+    const e = plan[k % plan.length]!;
+    const lap = Math.floor(k / plan.length);
+    out.push(lap ? { ...e, id: `${e.id}-${lap}`, seed: e.seed + 1000 * lap } : e);
+  }
+  return out;
+}
+
+// ---- recording wrappers: the loop's exact render batches and policy inputs ----
+class RecordingRenderer implements Renderer {
+  batches: CameraRequest[][] = [];
+  constructor(readonly inner: Renderer) {}
+  render(requests: readonly CameraRequest[]): Promise<Frame[]> {
+    this.batches.push(requests.map((r) => ({ ...r, pose: { ...r.pose } })));
+    return this.inner.render(requests);
+  }
+  describe() {
+    return this.inner.describe();
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+type PolicyCall = { begin: [number, EpisodeSpec] } | { act: { slot: number; obs: Observation }[] };
+class RecordingPolicy implements Policy {
+  calls: PolicyCall[] = [];
+  constructor(readonly inner: Policy) {}
+  get info() {
+    return this.inner.info;
+  }
+  begin(slot: number, ep: EpisodeSpec) {
+    this.calls.push({ begin: [slot, ep] });
+    this.inner.begin(slot, ep);
+  }
+  act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
+    this.calls.push({ act: [...batch] });
+    return this.inner.act(batch);
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+async function launchRenderer(): Promise<Renderer> {
+  const { ChromiumRenderer } = await import('../src/render/chromium-renderer');
+  return ChromiumRenderer.launch({});
+}
+
+interface LoopFigure {
+  batch: number;
+  episodes: number;
+  steps: number;
+  loopStepsPerS: number;
+  loopMsPerStep: number;
+  renderMsPerStep: number;
+  inferenceMsPerStep: number;
+  ratio: number;
+}
+
+async function loopAt(batch: number, renderer: Renderer, makePolicy: () => Promise<Policy>): Promise<LoopFigure> {
+  // Episodes run to their time limit (a collision does not end them): steady-state stepping, the
+  // same number of steps per episode whatever the (untrained) policy does.
+  const n = quick ? Math.max(2, batch) : Math.max(8, 2 * batch);
+  const eps = episodes(n);
+  const rec = new RecordingRenderer(renderer);
+  const policy = new RecordingPolicy(await makePolicy());
+  // Warm-up (shaders, scene builds, ORT first run) outside the timing, on the same episodes.
+  const warm = await makePolicy();
+  await runEpisodes(warm, eps.slice(0, Math.min(batch, 4)), { profile, batchSize: batch, renderer, endOnCollision: false });
+  await warm.close();
+  const t0 = performance.now();
+  const rows = await runEpisodes(policy, eps, { profile, batchSize: batch, renderer: rec, endOnCollision: false });
+  const loopMs = performance.now() - t0;
+  const steps = rows.reduce((s, r) => s + Number(r.measures.steps ?? 0), 0);
+
+  // Renderer alone, the same batches of camera requests.
+  const r0 = performance.now();
+  for (const b of rec.batches) await renderer.render(b);
+  const renderMs = performance.now() - r0;
+
+  // Policy alone, the same calls with the same observations (frames included).
+  const replay = await makePolicy();
+  const i0 = performance.now();
+  for (const c of policy.calls) {
+    if ('begin' in c) replay.begin(...c.begin);
+    else await replay.act(c.act);
+  }
+  const inferenceMs = performance.now() - i0;
+  await replay.close();
+  await policy.inner.close();
+  return {
+    batch,
+    episodes: n,
+    steps,
+    loopStepsPerS: steps / (loopMs / 1000),
+    loopMsPerStep: loopMs / steps,
+    renderMsPerStep: renderMs / steps,
+    inferenceMsPerStep: inferenceMs / steps,
+    ratio: loopMs / (renderMs + inferenceMs),
+  };
+}
+
+async function imagePolicyFactory(): Promise<{ label: string; make: () => Promise<Policy> }> {
+  const dir = values.policy ?? 'policies/demo-simple-finetuned';
+  if (existsSync(join(dir, 'policy.json'))) {
+    try {
+      const p = await loadPolicy(dir, { device: 'cpu' });
+      await p.close();
+      return { label: `${dir} (ONNX, cpu)`, make: () => loadPolicy(dir, { device: 'cpu' }) };
+    } catch (e) {
+      log(`perf: cannot load ${dir} (${(e as Error).message.split('\n')[0]}): falling back to the scripted oracle with rendering on`);
+    }
+  } else log(`perf: no ${dir}: falling back to the scripted oracle with rendering on`);
+  // The oracle does not need frames, but the loop renders them anyway when given a renderer.
+  return {
+    label: 'oracle (scripted) + forced rendering',
+    make: async () => {
+      const p = await loadPolicy('oracle', { device: 'cpu' });
+      return { info: { ...p.info, needsImage: true }, begin: (s, e) => p.begin(s, e), act: (b) => p.act(b), close: () => p.close() };
+    },
+  };
+}
+
+const mb = (bytes: number) => bytes / 2 ** 20;
+async function rssFigures(): Promise<{ after: number; rssMb: number; heapMb: number; s: number }[]> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const oracle = await loadPolicy('oracle', { device: 'cpu' });
+  const marks = quick ? [100, 300] : [100, 1000];
+  const out: { after: number; rssMb: number; heapMb: number; s: number }[] = [];
+  const eps = episodes(marks[marks.length - 1]!);
+  let done = 0;
+  const t0 = performance.now();
+  for (const mark of marks) {
+    // Chunks of 100 like a long run's policies; rows are dropped as a streaming run would.
+    while (done < mark) {
+      const chunk = eps.slice(done, Math.min(mark, done + 100));
+      await runEpisodes(oracle, chunk, { profile, batchSize: 8, endOnCollision: true });
+      done += chunk.length;
+    }
+    gc?.();
+    const m = process.memoryUsage();
+    out.push({ after: mark, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), s: (performance.now() - t0) / 1000 });
+  }
+  await oracle.close();
+  return out;
+}
+
+function benchWallTime(): { s: number; code: number | null } {
+  const out = mkdtempSync(join(tmpdir(), 'simgate-perf-bench-'));
+  const t0 = performance.now();
+  const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--out', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: '1' } });
+  const s = (performance.now() - t0) / 1000;
+  rmSync(out, { recursive: true, force: true });
+  return { s, code: r.status };
+}
+
+async function main() {
+  const batches = (values.batches ?? '1,8,32').split(',').map(Number);
+  const pol = await imagePolicyFactory();
+  log(`perf: whole loop with ${pol.label}, batches ${batches.join('/')}${quick ? ' (quick)' : ''}`);
+  const renderer = await launchRenderer();
+  const loops: LoopFigure[] = [];
+  try {
+    for (const b of batches) {
+      log(`perf: batch ${b}…`);
+      loops.push(await loopAt(b, renderer, pol.make));
+    }
+  } finally {
+    await renderer.close();
+  }
+  log('perf: RSS (scripted oracle, no rendering)…');
+  const rss = await rssFigures();
+  let bench: { s: number; code: number | null } | undefined;
+  if (!values['skip-bench']) {
+    log('perf: default `npm run bench`…');
+    bench = benchWallTime();
+  }
+  const result = { policy: pol.label, renderer: 'chromium/three.js (SIMGATE_GL or swiftshader)', loops, rss, bench, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function' };
+  if (values.json) {
+    process.stdout.write(JSON.stringify(result, null, 1) + '\n');
+    return;
+  }
+  const t = (rows: string[][]) => table(rows, { border: getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i <= 1 || i === n });
+  process.stdout.write(`Whole loop vs. its parts — ${pol.label}\n`);
+  process.stdout.write(
+    t([
+      ['batch', 'episodes', 'steps', 'loop steps/s', 'loop ms/step', 'render ms/step', 'inference ms/step', 'loop / (render + inference)'],
+      ...loops.map((l) => [String(l.batch), String(l.episodes), String(l.steps), l.loopStepsPerS.toFixed(1), l.loopMsPerStep.toFixed(2), l.renderMsPerStep.toFixed(2), l.inferenceMsPerStep.toFixed(2), l.ratio.toFixed(2)]),
+    ]),
+  );
+  process.stdout.write(`Memory — scripted oracle without rendering${result.gcExposed ? ' (after gc)' : ' (run with --expose-gc for steadier figures)'}\n`);
+  process.stdout.write(t([['after episodes', 'RSS MB', 'heap used MB', 'elapsed s'], ...rss.map((r) => [String(r.after), r.rssMb.toFixed(0), r.heapMb.toFixed(1), r.s.toFixed(1)])]));
+  if (rss.length > 1) {
+    const growth = rss[rss.length - 1]!.rssMb - rss[0]!.rssMb;
+    process.stdout.write(`RSS growth ${rss[0]!.after} → ${rss[rss.length - 1]!.after} episodes: ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB\n`);
+  }
+  if (bench) process.stdout.write(`Default \`npm run bench\`: ${bench.s.toFixed(1)} s wall (exit ${bench.code})\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`perf: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+});
