@@ -7,11 +7,15 @@ import { probeResults, probeTable } from '../probes/report';
 import { variantsReport, variantsSummary, writeVariants } from '../report/variants';
 import type { BenchConfig } from '../runner/config';
 import type { RunResults } from '../runner/results';
-import { EXIT } from '../util/errors';
+import { ConfigError, EXIT } from '../util/errors';
 
 /** Checks done before a run starts, so a typo in --baseline / --probe exits 2 at once. */
 export function checkBenchInputs(config: BenchConfig): BaselineSpec | undefined {
   resolveProbes(config.probes);
+  const names = config.policies.map(specLabel);
+  for (const c of config.candidates ?? [])
+    if (!names.includes(c)) throw new ConfigError(`candidates: "${c}" is not a policy of this run (${names.join(', ')})`, 'Name a policy from `policies` (or --policy).');
+  if (config.candidates && !config.baseline) throw new ConfigError('candidates: set without a baseline', 'Add `baseline` (or --baseline) to compare the candidates against.');
   return config.baseline ? resolveBaseline(config.baseline, config.policies.map(specLabel)) : undefined;
 }
 
@@ -29,7 +33,7 @@ export function benchReports(results: RunResults, config: BenchConfig, baseline:
   const files = writeVariants(config.outputDir, variants);
   say(variantsSummary(variants) + `By-variant report: ${files.md}\n`);
   if (!baseline) return EXIT.ok;
-  const { comparisons, skipped } = benchComparisons(results, baseline, config.tolerance);
+  const { comparisons, skipped } = benchComparisons(results, baseline, config.tolerance, config.candidates);
   const file = join(config.outputDir, 'compare.json');
   writeFileSync(file, JSON.stringify({ ...compareJson(comparisons), probes }, null, 1) + '\n');
   say(`\nAgainst baseline ${baseline.kind === 'policy' ? `policy "${baseline.name}"` : baseline.file}:\n`);

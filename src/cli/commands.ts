@@ -38,6 +38,8 @@ Options:
   --baseline <name|file>      compare every policy against this one: a policy of this run, a
                               results.json, or a stored baseline (benchmarks/baselines/<name>.json);
                               exit 1 on REGRESSION (see \`simgate compare --help\`)
+  --candidate <name>          judge only this policy against the baseline (repeat for several;
+                              default: every other policy)
   --tolerance <x>             allowed drop in success for the comparison (absolute, e.g. 0.05)
   --probe <name>              add a probe suite: instruction-swap, memorisation, channel-order
                               (repeat for several; overrides config \`probes\`)
@@ -74,6 +76,7 @@ export async function runCommand(args: string[]): Promise<number> {
       shard: { type: 'string' },
       'episode-timeout': { type: 'string' },
       baseline: { type: 'string' },
+      candidate: { type: 'string', multiple: true },
       tolerance: { type: 'string' },
       probe: { type: 'string', multiple: true },
       json: { type: 'boolean' },
@@ -103,6 +106,7 @@ export async function runCommand(args: string[]): Promise<number> {
       ...(values['no-report'] ? { report: false } : {}),
       ...(values['episode-timeout'] ? { episodeTimeout: Number(values['episode-timeout']) } : {}),
       ...(values.baseline ? { baseline: values.baseline } : {}),
+      ...(values.candidate ? { candidates: values.candidate } : {}),
       ...(values.tolerance !== undefined ? { tolerance: Number(values.tolerance) } : {}),
       ...(values.probe ? { probes: values.probe } : {}),
     },

@@ -27,8 +27,14 @@ export function resolveBaseline(spec: string, policyNames: readonly string[]): B
  * A file with one policy: every policy of the run vs it. A file with several: each policy vs
  * its namesake in the file (a previous run); policies missing there are listed in `skipped`.
  */
-export function benchComparisons(results: RunResults, spec: BaselineSpec, tolerance: number): { comparisons: Comparison[]; skipped: string[] } {
-  const names = results.policies.map((p) => p.name);
+export function benchComparisons(
+  results: RunResults,
+  spec: BaselineSpec,
+  tolerance: number,
+  candidates?: readonly string[],
+): { comparisons: Comparison[]; skipped: string[] } {
+  // Scripted reference policies can share a run with the gate: only candidates are judged.
+  const names = results.policies.map((p) => p.name).filter((n) => !candidates || candidates.includes(n));
   const rowsOf = (n: string) => results.episodes.filter((r) => r.policy === n);
   const side = (n: string, source: string) => ({ policy: n, variant: results.policies.find((p) => p.name === n)?.variant ?? '', source, rows: rowsOf(n) });
   if (spec.kind === 'policy') {

@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { PolicySpec } from '../runner/config';
 import { ConfigError } from '../util/errors';
 import { SCRIPTED, isScripted } from './scripted';
@@ -11,9 +11,20 @@ export interface LoadPolicyOptions {
 
 /** Human label of a spec, for messages and tables before the policy is loaded. */
 export function specLabel(spec: PolicySpec): string {
-  if (typeof spec === 'string') return spec;
-  if ('manifest' in spec) return spec.name ?? spec.manifest;
+  if (typeof spec === 'string') return isScripted(spec) ? spec : manifestName(spec);
+  if ('manifest' in spec) return spec.name ?? manifestName(spec.manifest);
   return spec.name;
+}
+
+/** The `name` a manifest gives its policy (what results call it), else the folder's name. */
+function manifestName(p: string): string {
+  try {
+    const name = (JSON.parse(readFileSync(manifestPath(p), 'utf8')) as { name?: unknown }).name;
+    if (typeof name === 'string' && name) return name;
+  } catch {
+    // unreadable here: loadPolicy reports it properly
+  }
+  return basename(p.replace(/\/policy\.json$/, ''));
 }
 
 /**

@@ -32,6 +32,8 @@ export const BenchConfig = z.strictObject({
   policies: z.array(PolicySpec).min(1).default(['oracle', 'straight', 'random', 'mirror']),
   /** Name of the policy (or a results.json path) the others are compared against. */
   baseline: z.string().optional(),
+  /** The new checkpoint(s) the gate judges against the baseline; default every other policy. */
+  candidates: z.array(z.string().min(1)).optional(),
   /** Scene suites ≈ test files. */
   suites: z.array(z.string()).min(1).default(['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json']),
   /** Seeds per scene ≈ repeatEach. */
