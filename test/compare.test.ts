@@ -101,6 +101,17 @@ describe('CLI', () => {
     expect(saved.comparisons[0].groups[0].lost).toHaveLength(16);
   }, 120_000);
 
+  it('--candidate: only the named policy is judged; a scripted reference that fails does not trip the gate', async () => {
+    const o2 = join(dir, 'cand');
+    const r = await cli(['run', '--policy', 'oracle', '--policy', 'straight', '--policy', 'mirror', '--suite', suite, '--episodes-per-scene', '2', '--baseline', 'oracle', '--candidate', 'mirror', '--out', o2, '--no-report']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mirror \(B\) vs oracle \(A, baseline\)/);
+    expect(r.stdout).not.toMatch(/straight \(B\) vs/);
+    const bad = await cli(['run', '--policy', 'oracle', '--suite', suite, '--baseline', 'oracle', '--candidate', 'nope', '--out', o2]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/candidates: "nope"/);
+  }, 120_000);
+
   it('compare: exit 1 on REGRESSION (JSON), 0 for a policy against itself, 2 on bad input', async () => {
     const c = await cli(['compare', results, results, '--policy-a', 'oracle', '--policy-b', 'straight', '--json']);
     expect(c.code).toBe(1);
