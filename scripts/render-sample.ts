@@ -1,14 +1,25 @@
 /**
  * Saves docs/img/sample-onboard.png and docs/img/sample-topdown.png: a 1-box scene with a bottle,
- * the robot at its start facing the target. Usage: npx tsx scripts/render-sample.ts [outDir]
+ * the robot at its start facing the target.
+ * Usage: npx tsx scripts/render-sample.ts [outDir] [--measure] [--pages N] [--msaa N]
+ * --measure also prints ms per frame for batches of 1/8/32 cameras at the profile's size, render
+ * only and render + readback + transfer to Node.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Scene } from '../src/scene/schema';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import { ChromiumRenderer, sceneKeyOf } from '../src/render/chromium-renderer';
 import { writePng } from '../src/render/png';
+import { measureRenderCost } from '../src/render/measure';
 
-const outDir = process.argv[2] ?? 'docs/img';
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const measure = args.includes('--measure');
+const outDir = args[0] && !args[0].startsWith('--') ? args[0] : 'docs/img';
 
 const scene = Scene.parse({
   id: 'sample_1box',
@@ -23,7 +34,7 @@ const scene = Scene.parse({
   timeLimit: 17,
 });
 
-const r = await ChromiumRenderer.launch();
+const r = await ChromiumRenderer.launch({ pages: Number(flag('--pages') ?? 1), msaa: Number(flag('--msaa') ?? 4) });
 try {
   const key = sceneKeyOf(scene);
   const { x, y } = scene.robot.start;
@@ -45,6 +56,16 @@ try {
   const top = await r.topDown(scene, path, { sceneKey: key, contacts: [{ x: 0.72, y: 0.3 }] });
   writePng(join(outDir, 'sample-topdown.png'), top);
   console.log(JSON.stringify(r.describe()));
+  if (measure) {
+    console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine inflates these)`);
+    for (const n of [1, 8, 32]) {
+      // Distinct poses so nothing can be cached between cameras.
+      const reqs = Array.from({ length: n }, (_, i) => ({ scene, sceneKey: key, pose: { ...pose, x: 0.01 * i }, profile: DEFAULT_PROFILE }));
+      const a = await measureRenderCost(r, reqs, { transfer: false, repeats: 7 });
+      const b = await measureRenderCost(r, reqs, { transfer: true, repeats: 7 });
+      console.log(`batch ${String(n).padStart(2)}: render only ${a.msPerFrame.toFixed(2)} ms/frame; render+readback+transfer ${b.msPerFrame.toFixed(2)} ms/frame`);
+    }
+  }
 } finally {
   await r.close();
 }

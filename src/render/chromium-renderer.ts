@@ -19,7 +19,10 @@ export interface ChromiumRendererOptions extends BrowserOptions {
   pages?: number;
   /** After a crash, relaunch on the next render() instead of throwing again. */
   autoRestart?: boolean;
-  /** MSAA samples of the render targets (0 = none). Default 4. */
+  /**
+   * MSAA samples of the render targets (0 = none). Default env SIMGATE_MSAA, else 4: the lab's
+   * 224² frames are downscaled 1280×720 images, so their edges are smooth, not stair-stepped.
+   */
   msaa?: number;
   /** Scenes kept built per page; the least recently used beyond this are freed. Default 64. */
   sceneCacheSize?: number;
@@ -36,6 +39,8 @@ export interface TopDownOptions {
   height?: number;
   /** Where to draw the robot; default the last path point, heading along the last segment. */
   pose?: RobotPose;
+  /** Draw the robot at all (default true); false gives a clean background for overlays. */
+  showRobot?: boolean;
   profile?: RobotProfile;
   /** Drawn as red dots (collisions). */
   contacts?: { x: number; y: number }[];
@@ -156,7 +161,8 @@ export class ChromiumRenderer implements Renderer {
           : 'GPU mode found no usable GPU here; unset SIMGATE_GL to use SwiftShader.',
       );
     }
-    const msaa = this.opts.msaa ?? 4;
+    const msaa = this.opts.msaa ?? (process.env.SIMGATE_MSAA ? Number(process.env.SIMGATE_MSAA) : 4);
+    if (!(Number.isInteger(msaa) && msaa >= 0 && msaa <= 16)) throw new ConfigError(`MSAA samples must be an integer 0..16, got ${msaa}`, 'Set msaa / SIMGATE_MSAA to 0, 2 or 4.');
     if (msaa !== 4) await page.evaluate((n) => window.__simgate.setSamples(n), msaa);
     return { page, known: new Map(), queue: Promise.resolve() };
   }
@@ -359,7 +365,7 @@ export class ChromiumRenderer implements Renderer {
         h,
         path: payloadPath,
         contacts: opts.contacts ?? [],
-        robot,
+        robot: opts.showRobot === false ? null : robot,
         profile: opts.profile ?? DEFAULT_PROFILE,
         goal: opts.showGoal === false ? null : scene.goal,
         margin: opts.margin ?? 0.15,

@@ -273,10 +273,12 @@ export async function install() {
     topDown,
     info,
     setSamples(n) {
-      samples = n;
+      samples = Math.min(n, ctx.getParameter(ctx.MAX_SAMPLES));
       for (const rt of targets.values()) rt.dispose();
       targets.clear();
     },
     sceneCount: () => scenes.size,
+    // For experiments from puppeteer (timings of shadow/MSAA settings); not used by the renderer.
+    debug: { THREE, renderer, scenes },
   };
 }
