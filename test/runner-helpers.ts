@@ -57,7 +57,7 @@ export function killChildren(): void {
 export const cli = (args: string[], env: Record<string, string> = {}) => startCli(args, env).done;
 
 /** Resolve once `file` has at least `n` complete lines. */
-export async function waitForLines(file: string, n: number, timeoutMs = 30_000): Promise<number> {
+export async function waitForLines(file: string, n: number, timeoutMs = 90_000): Promise<number> {
   const t0 = Date.now();
   for (;;) {
     const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0;
@@ -67,10 +67,11 @@ export async function waitForLines(file: string, n: number, timeoutMs = 30_000):
   }
 }
 
-/** A temp folder with a small suite (8 scenes) in it. */
-export function miniSetup(prefix: string): { dir: string; suite: string } {
+/** A temp folder with a small suite (the first `scenes` of test/helpers' 8-scene suite) in it. */
+export function miniSetup(prefix: string, scenes = 8): { dir: string; suite: string } {
   const dir = tempDir(prefix);
-  return { dir, suite: writeSuite(dir, smallSuite('mini-longrun'), 'mini.json') };
+  const s = smallSuite('mini-longrun');
+  return { dir, suite: writeSuite(dir, { ...s, scenes: s.scenes.slice(0, scenes) }, 'mini.json') };
 }
 
 export const readResults = (dir: string): RunResults => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;

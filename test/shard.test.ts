@@ -20,7 +20,7 @@ describe('--shard i/n and simgate merge', () => {
       cli(shardArgs(1, 4)),
       cli(shardArgs(2, 1)),
       cli(shardArgs(3, 8)),
-      runBench(parseConfig({ policies: POLICIES, suites: [suite], episodesPerScene: 2, batchSize: 5, outputDir: full }, 'test')),
+      runBench(parseConfig({ policies: POLICIES, suites: [suite], episodesPerScene: 2, batchSize: 5, outputDir: full, report: false }, 'test')),
     ]);
     for (const r of [r1, r2, r3]) expect(r!.code, r!.stderr).toBe(0);
 
