@@ -1,7 +1,10 @@
 /** simgate's public entry point. */
 export { defineConfig, type BenchConfig, type BenchConfigInput, type PolicySpec } from './runner/config';
-export { runBench, loadSuites, planEpisodes } from './runner/run';
+export { runBench, loadSuites, planEpisodes, type RunOptions, type RunHooks } from './runner/run';
 export { runEpisodes } from './runner/episode-loop';
+export { parseShard, shardEpisodes, type Shard } from './runner/plan';
+export { mergeResults } from './runner/merge';
+export { readJsonlRows } from './runner/jsonl';
 export type { EpisodeRow, Aggregate, RunResults } from './runner/results';
 export { NavEnv } from './sim/env';
 export { VecNavEnv, type EnvOptions, type StepResult } from './sim/vec-env';
