@@ -145,7 +145,7 @@ function render(payload) {
 }
 
 /** A flat ribbon along a polyline (WebGL lines are 1 px wide whatever linewidth says). */
-function ribbon(points, width, z, colour) {
+function ribbon(points, width, z, colour, depthTest = false) {
   const pos = [];
   const idx = [];
   for (let i = 0; i + 1 < points.length; i++) {
@@ -161,14 +161,14 @@ function ribbon(points, width, z, colour) {
   const g = new THREE.BufferGeometry();
   g.setAttribute('position', new THREE.Float32BufferAttribute(pos, 3));
   g.setIndex(idx);
-  const m = new THREE.MeshBasicMaterial({ color: colour, depthTest: false, side: THREE.DoubleSide });
+  const m = new THREE.MeshBasicMaterial({ color: colour, depthTest, side: THREE.DoubleSide });
   const mesh = new THREE.Mesh(g, m);
   mesh.renderOrder = 10;
   return mesh;
 }
 
-function disc(x, y, r, z, colour, order = 11) {
-  const m = new THREE.Mesh(new THREE.CircleGeometry(r, 20), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
+function disc(x, y, r, z, colour, order = 11, depthTest = false) {
+  const m = new THREE.Mesh(new THREE.CircleGeometry(r, 20), new THREE.MeshBasicMaterial({ color: colour, depthTest }));
   m.position.set(x, y, z);
   m.renderOrder = order;
   return m;
@@ -206,8 +206,9 @@ function topDown(payload) {
   const s = Math.max(hw, hh) / 160; // ≈ 1 px at 320 px
   if (payload.goal) overlay.add(ring(payload.goal.x, payload.goal.y, payload.goal.radius, Math.max(0.01, 2 * s), 0.7, '#22c55e'));
   const path = payload.path ?? [];
-  if (path.length >= 2) overlay.add(ribbon(path, Math.max(0.012, 3 * s), 0.72, '#1e6cff'));
-  if (path.length >= 1) overlay.add(disc(path[0].x, path[0].y, Math.max(0.015, 4 * s), 0.73, '#1e6cff'));
+  // The path lies on the floor (depth-tested) so the robot at its end is drawn over it.
+  if (path.length >= 2) overlay.add(ribbon(path, Math.max(0.012, 3 * s), 0.004, '#1e6cff', true));
+  if (path.length >= 1) overlay.add(disc(path[0].x, path[0].y, Math.max(0.015, 4 * s), 0.005, '#1e6cff', 11, true));
   for (const c of payload.contacts ?? []) overlay.add(disc(c.x, c.y, Math.max(0.018, 5 * s), 0.74, '#ff1a1a', 12));
   scene.add(overlay);
 

@@ -224,7 +224,7 @@ export function makeRobot(profile) {
   for (let i = 0; i < 3; i++) {
     const a = (i * 2 * Math.PI) / 3 + Math.PI / 3;
     const w = new THREE.Mesh(new THREE.CylinderGeometry(0.03, 0.03, 0.022, 16), wheelM);
-    w.rotation.z = a; // wheel axle points radially
+    w.rotation.z = a - Math.PI / 2; // cylinder axis (y) turned to point radially: the axle
     w.position.set(Math.cos(a) * r * 0.8, Math.sin(a) * r * 0.8, 0.03);
     group.add(w);
   }
