@@ -121,6 +121,18 @@ export async function launchBrowser(opts: BrowserOptions = {}): Promise<BrowserH
     throw new ConfigError(`Could not start ${executablePath}: ${(e as Error).message.split('\n')[0]}`, HOW_TO_GET_ONE);
   }
   let closed = false;
+  // If Node exits without close() (uncaught error, process.exit), still end the browser and
+  // delete its profile: both are ours alone.
+  const onExit = () => {
+    const pid = browser.process()?.pid;
+    try {
+      if (pid) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   return {
     browser,
     executablePath,
@@ -128,6 +140,7 @@ export async function launchBrowser(opts: BrowserOptions = {}): Promise<BrowserH
     async close() {
       if (closed) return;
       closed = true;
+      process.removeListener('exit', onExit);
       await killBrowser(browser);
       rmSync(userDataDir, { recursive: true, force: true });
     },
