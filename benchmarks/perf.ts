@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { table, getBorderCharacters } from 'table';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'skip-bench': { type: 'boolean' },
     policy: { type: 'string' },
     batches: { type: 'string' },
+    'rss-only': { type: 'boolean' },
   },
 });
 const quick = Boolean(values.quick);
@@ -175,11 +176,21 @@ async function imagePolicyFactory(): Promise<{ label: string; make: () => Promis
 }
 
 const mb = (bytes: number) => bytes / 2 ** 20;
-async function rssFigures(): Promise<{ after: number; rssMb: number; heapMb: number; s: number }[]> {
+interface RssFigure {
+  after: number;
+  rssMb: number;
+  heapMb: number;
+  /** ArrayBuffers + WebAssembly memory (Rapier) outside the JS heap. */
+  externalMb: number;
+  s: number;
+}
+
+/** In a fresh process (see rssInChild): nothing allocated by the rendering part above. */
+async function rssFigures(): Promise<RssFigure[]> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const oracle = await loadPolicy('oracle', { device: 'cpu' });
-  const marks = quick ? [100, 300] : [100, 1000];
-  const out: { after: number; rssMb: number; heapMb: number; s: number }[] = [];
+  const marks = quick ? [100, 300] : [100, 500, 1000];
+  const out: RssFigure[] = [];
   const eps = episodes(marks[marks.length - 1]!);
   let done = 0;
   const t0 = performance.now();
@@ -192,10 +203,16 @@ async function rssFigures(): Promise<{ after: number; rssMb: number; heapMb: num
     }
     gc?.();
     const m = process.memoryUsage();
-    out.push({ after: mark, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), s: (performance.now() - t0) / 1000 });
+    out.push({ after: mark, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), s: (performance.now() - t0) / 1000 });
   }
   await oracle.close();
   return out;
+}
+
+function rssInChild(): RssFigure[] {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'benchmarks/perf.ts', '--rss-only', ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`RSS child failed (exit ${r.status})`);
+  return JSON.parse(r.stdout) as RssFigure[];
 }
 
 function benchWallTime(): { s: number; code: number | null } {
@@ -208,6 +225,10 @@ function benchWallTime(): { s: number; code: number | null } {
 }
 
 async function main() {
+  if (values['rss-only']) {
+    process.stdout.write(JSON.stringify(await rssFigures()) + '\n');
+    return;
+  }
   const batches = (values.batches ?? '1,8,32').split(',').map(Number);
   const pol = await imagePolicyFactory();
   log(`perf: whole loop with ${pol.label}, batches ${batches.join('/')}${quick ? ' (quick)' : ''}`);
@@ -221,14 +242,14 @@ async function main() {
   } finally {
     await renderer.close();
   }
-  log('perf: RSS (scripted oracle, no rendering)…');
-  const rss = await rssFigures();
+  log('perf: RSS (scripted oracle, no rendering, fresh process)…');
+  const rss = rssInChild();
   let bench: { s: number; code: number | null } | undefined;
   if (!values['skip-bench']) {
     log('perf: default `npm run bench`…');
     bench = benchWallTime();
   }
-  const result = { policy: pol.label, renderer: 'chromium/three.js (SIMGATE_GL or swiftshader)', loops, rss, bench, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function' };
+  const result = { policy: pol.label, renderer: 'chromium/three.js (SIMGATE_GL or swiftshader)', loops, rss, bench, load: loadavg() };
   if (values.json) {
     process.stdout.write(JSON.stringify(result, null, 1) + '\n');
     return;
@@ -241,13 +262,14 @@ async function main() {
       ...loops.map((l) => [String(l.batch), String(l.episodes), String(l.steps), l.loopStepsPerS.toFixed(1), l.loopMsPerStep.toFixed(2), l.renderMsPerStep.toFixed(2), l.inferenceMsPerStep.toFixed(2), l.ratio.toFixed(2)]),
     ]),
   );
-  process.stdout.write(`Memory — scripted oracle without rendering${result.gcExposed ? ' (after gc)' : ' (run with --expose-gc for steadier figures)'}\n`);
-  process.stdout.write(t([['after episodes', 'RSS MB', 'heap used MB', 'elapsed s'], ...rss.map((r) => [String(r.after), r.rssMb.toFixed(0), r.heapMb.toFixed(1), r.s.toFixed(1)])]));
+  process.stdout.write('Memory — scripted oracle without rendering, in a fresh process, after gc\n');
+  process.stdout.write(t([['after episodes', 'RSS MB', 'JS heap used MB', 'external + wasm MB', 'elapsed s'], ...rss.map((r) => [String(r.after), r.rssMb.toFixed(0), r.heapMb.toFixed(1), r.externalMb.toFixed(1), r.s.toFixed(1)])]));
   if (rss.length > 1) {
     const growth = rss[rss.length - 1]!.rssMb - rss[0]!.rssMb;
     process.stdout.write(`RSS growth ${rss[0]!.after} → ${rss[rss.length - 1]!.after} episodes: ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB\n`);
   }
   if (bench) process.stdout.write(`Default \`npm run bench\`: ${bench.s.toFixed(1)} s wall (exit ${bench.code})\n`);
+  process.stdout.write(`Load average during the run: ${result.load.map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores (timings are only comparable at similar load)\n`);
 }
 
 main().catch((e) => {

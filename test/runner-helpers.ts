@@ -3,7 +3,7 @@
  * and compare results files the way "identical" is meant — timing and timestamps aside.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResults } from '../src/runner/results';
@@ -21,7 +21,9 @@ export interface CliResult {
 /** Start `simgate <args>` (node + tsx, no npx wrapper: the child's pid is the run's pid). */
 export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
   // No report.html: it renders failure clips, which these tests do not look at and which is slow.
-  const all = args[0] === 'run' ? [...args, '--no-report'] : args;
+  // And not the repo's bench.config.ts (it may add probes, policies…): defaults plus the flags, as
+  // parseConfig gives the in-process reference runs.
+  const all = args[0] === 'run' ? [...args, '--no-report', ...(args.includes('--config') ? [] : ['--config', emptyConfig()])] : args;
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...all], {
     cwd: ROOT,
     env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
@@ -38,6 +40,15 @@ export function startCli(args: string[], env: Record<string, string> = {}): { ch
 }
 
 const live = new Set<ChildProcess>();
+
+let empty: string | undefined;
+function emptyConfig(): string {
+  if (!empty) {
+    empty = join(tempDir('simgate-config-'), 'empty.config.mjs');
+    writeFileSync(empty, 'export default {};\n');
+  }
+  return empty;
+}
 
 /** Kill children still running (a test that failed or timed out): call from afterEach. */
 export function killChildren(): void {
