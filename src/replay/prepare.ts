@@ -1,10 +1,10 @@
+import { cameraRequest as envCameraRequest } from '../sim/vec-env';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChromiumRenderer } from '../render/chromium-renderer';
 import { encodePng } from '../render/png';
 import type { CameraRequest, Frame } from '../render/types';
 import type { MeasureValue } from '../measures/types';
-import { seedFrom } from '../util/hash';
 import type { TraceEvent } from '../sim/trace';
 import type { RobotPose } from '../sim/world';
 import { contactPoint, topSize, topView, TOP_MARGIN, type TopView } from './geometry';
@@ -82,7 +82,7 @@ const pad3 = (k: number) => String(k).padStart(3, '0');
 
 /** The camera request for a replayed pose at `step`: built exactly as the env builds it during a run. */
 export function cameraRequest(spec: ReplaySpec, pose: RobotPose, step: number): CameraRequest {
-  return { scene: spec.scene, sceneKey: spec.sceneHash, pose, profile: spec.profile, noiseSeed: seedFrom('noise', spec.episode.id, step) };
+  return envCameraRequest(spec.episode, pose, step, spec.profile);
 }
 
 /**
@@ -115,15 +115,12 @@ export function collisionPoints(spec: ReplaySpec, poses: readonly { x: number; y
   return out;
 }
 
-/** Far outside any room: the renderer's top-down always draws a robot, so park it out of view. */
-const OFF_VIEW: RobotPose = { x: 1e4, y: 1e4, yaw: 0, qz: 0, qw: 1 };
-
 /**
  * The top-down background of a scene: room, boxes, target and goal ring, no robot and no path
  * (the viewer and the GIF export draw those per step on top, which costs no extra render).
  */
 export async function renderTopBackground(renderer: ChromiumRenderer, spec: ReplaySpec, size: { w: number; h: number }): Promise<Frame> {
-  const f = await renderer.topDown(spec.scene, [], { sceneKey: spec.sceneHash, width: size.w, height: size.h, pose: OFF_VIEW, profile: spec.profile, margin: TOP_MARGIN });
+  const f = await renderer.topDown(spec.scene, [], { sceneKey: spec.sceneHash, width: size.w, height: size.h, showRobot: false, profile: spec.profile, margin: TOP_MARGIN });
   return { width: f.width, height: f.height, data: new Uint8Array(f.data) };
 }
 

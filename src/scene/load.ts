@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readJsonFile } from '../util/json-file';
 import { ConfigError } from '../util/errors';
 import { canonicalJson, sha256 } from '../util/hash';
 import { Suite, type Scene } from './schema';
@@ -42,18 +42,7 @@ export function parseSuite(raw: unknown, file: string): LoadedSuite {
 }
 
 export function loadSuite(file: string): LoadedSuite {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`Cannot read scene suite ${file}: ${(e as Error).message}`, 'Check the path (suites live under scenes/).');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = readJsonFile(file, 'scene suite', 'Check the path (suites live under scenes/).');
   return parseSuite(raw, file);
 }
 

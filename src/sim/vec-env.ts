@@ -1,4 +1,4 @@
-import type { Frame, Renderer } from '../render/types';
+import type { CameraRequest, Frame, Renderer } from '../render/types';
 import { Rng } from '../util/rng';
 import { seedFrom } from '../util/hash';
 import type { EpisodeSpec } from './episode';
@@ -47,6 +47,18 @@ interface Slot {
   done: boolean;
   trace: EpisodeTrace;
   lastDist: number;
+}
+
+/** The camera request for an episode at a step: replays must build exactly the same one. */
+export function cameraRequest(episode: EpisodeSpec, pose: RobotPose, step: number, profile: RobotProfile): CameraRequest {
+  return {
+    scene: episode.scene,
+    sceneKey: episode.sceneHash,
+    pose,
+    profile,
+    // Sensor noise differs per episode and step but is the same on every replay.
+    noiseSeed: seedFrom('noise', episode.id, step),
+  };
 }
 
 export const DEFAULT_START_JITTER = { xy: 0.03, yawDeg: 3 };
@@ -115,16 +127,7 @@ export class VecNavEnv {
     let frames: Frame[] | undefined;
     const r = this.opts.renderer;
     if (r && live.length) {
-      frames = await r.render(
-        live.map((s) => ({
-          scene: s.episode.scene,
-          sceneKey: s.episode.sceneHash,
-          pose: s.world.pose(),
-          profile: this.opts.profile,
-          // Sensor noise differs per episode and step but is the same on every replay.
-          noiseSeed: seedFrom('noise', s.episode.id, s.step),
-        })),
-      );
+      frames = await r.render(live.map((s) => cameraRequest(s.episode, s.world.pose(), s.step, this.opts.profile)));
     }
     return live.map((s, k) => {
       let image = frames?.[k];

@@ -2,10 +2,10 @@
  * policies/<name>/policy.json: how to feed an exported checkpoint and read its action.
  * Paths inside a manifest are relative to the manifest's folder.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../util/errors';
+import { readJsonFile } from '../../util/json-file';
 import { formatZodError } from '../../scene/load';
 import { DecoderSpec } from './decoders';
 
@@ -142,17 +142,6 @@ export function parseManifest(raw: unknown, file: string): LoadedManifest {
 }
 
 export function loadManifest(file: string): LoadedManifest {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`Cannot read policy manifest ${file}: ${(e as Error).message}`, 'Give the path of a policies/<name>/policy.json.');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = readJsonFile(file, 'policy manifest', 'Give the path of a policies/<name>/policy.json.');
   return parseManifest(raw, file);
 }
