@@ -15,7 +15,8 @@
  * TRAINING.md cards).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
@@ -48,7 +49,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULT_EPOCHS = { proxy: 8, frozen: 40, finetuned: 8, binned: 8, text: 8 };
+/** Heads and end-to-end models see the data equally often (40 passes), so frozen vs fine-tuned is a fair fight. */
+export const DEFAULT_EPOCHS = { proxy: 8, frozen: 40, finetuned: 40, binned: 40, text: 40 };
 
 interface Data {
   episodes: DemoEpisode[];
@@ -90,6 +92,14 @@ function minimize(opt: tf.Optimizer, f: () => tf.Scalar, _returnCost: true): tf.
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
+/** sha256 of the in-page render code (src/render/page/*.js). */
+function renderPageDigest(): string {
+  const dir = fileURLToPath(new URL('../render/page/', import.meta.url));
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.js')).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  return h.digest('hex').slice(0, 12);
+}
+
 export async function initBackend(): Promise<string> {
   try {
     if (await tf.setBackend('wasm')) {
@@ -117,7 +127,8 @@ async function getDemos(
   log: (l: string) => void,
 ): Promise<{ demos: DemoEpisode[]; seconds: number }> {
   const suite = loadSuite(opts.suiteFile);
-  const key = sha(JSON.stringify({ hashes: suite.sceneHashes, c: DEFAULT_COLLECT, v: 2 })).slice(0, 12);
+  // The page code is part of the key: frames rendered by an older renderer must not be reused.
+  const key = sha(JSON.stringify({ hashes: suite.sceneHashes, c: DEFAULT_COLLECT, page: renderPageDigest(), v: 2 })).slice(0, 12);
   const seeds = Array.from({ length: opts.seedsPerScene }, (_, i) => DEFAULT_COLLECT.seedBase + i);
   if (opts.reverse) seeds.reverse();
   const t0 = performance.now();
