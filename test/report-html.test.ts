@@ -62,3 +62,24 @@ describe('report.html', () => {
     expect(html).not.toContain('<img src=x');
   });
 });
+
+describe('--save-frames', () => {
+  it('writes every episode’s onboard frames as PNGs (successes too), one per step', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { readdirSync } = await import('node:fs');
+    const { decodePng } = await import('../src/render/png');
+    const one = parseSuite({ schemaVersion: 1, suite: 'frames', version: 1, scenes: base.scenes.slice(0, 1) }, 'frames.json');
+    const d = tempDir('simgate-frames-');
+    const file = writeSuite(d, one, 'suite.json');
+    const o = join(d, 'out');
+    const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'run', '--policy', 'oracle', '--suite', file, '--episodes-per-scene', '1', '--save-frames', '--no-report', '--quiet', '--out', o], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(o, 'results.json'), 'utf8')) as RunResults;
+    const row = res.episodes[0]!;
+    expect(row.outcome).toBe('success');
+    const frames = readdirSync(join(o, 'traces', 'oracle', row.episodeId)).filter((f) => f.endsWith('.png'));
+    expect(frames.length).toBe((row.measures.steps as number) + 1);
+    const png = decodePng(readFileSync(join(o, 'traces', 'oracle', row.episodeId, frames[0]!)));
+    expect([png.width, png.height]).toEqual([224, 224]);
+  }, 120_000);
+});

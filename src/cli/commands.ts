@@ -27,6 +27,8 @@ Options:
   --out <dir>                 output folder (results.json, episodes.jsonl)
   --trace-all                 keep traces of successful episodes too
   --trace-frames              also store the onboard frames of failed episodes as PNGs
+  --save-frames               store the onboard frames of every episode as PNGs
+                              (<out>/traces/<policy>/<episodeId>/NNN.png)
                               (<out>/traces/<policy>/<episodeId>/NNN.png)
   --report-gifs <n>           failure clips per policy in report.html (default 10; 0 = none)
   --no-report                 do not write report.html
@@ -70,6 +72,7 @@ export async function runCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
       'trace-all': { type: 'boolean' },
       'trace-frames': { type: 'boolean' },
+      'save-frames': { type: 'boolean' },
       'report-gifs': { type: 'string' },
       'no-report': { type: 'boolean' },
       resume: { type: 'boolean' },
@@ -102,6 +105,8 @@ export async function runCommand(args: string[]): Promise<number> {
       ...(values.out ? { outputDir: values.out } : {}),
       ...(values['trace-all'] ? { traceAll: true } : {}),
       ...(values['trace-frames'] ? { traceFrames: true } : {}),
+      // --save-frames: every episode's onboard frames (successes too), as PNGs under traces/.
+      ...(values['save-frames'] ? { traceFrames: true, traceAll: true, saveAllFrames: true } : {}),
       ...(values['report-gifs'] !== undefined ? { reportGifs: int(values['report-gifs']) } : {}),
       ...(values['no-report'] ? { report: false } : {}),
       ...(values['episode-timeout'] ? { episodeTimeout: Number(values['episode-timeout']) } : {}),
@@ -144,7 +149,7 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     if ((config.report || config.traceFrames) && !stop) {
       const { writeHtmlReport } = await import('../report/write-html');
-      const rep = await writeHtmlReport(config.outputDir, results, { maxGifsPerPolicy: config.report ? config.reportGifs : 0, traceFrames: config.traceFrames, launchRenderer: launchChromium, log: (l) => progress.notice(l) });
+      const rep = await writeHtmlReport(config.outputDir, results, { maxGifsPerPolicy: config.report ? config.reportGifs : 0, traceFrames: config.traceFrames, allFrames: config.saveAllFrames, launchRenderer: launchChromium, log: (l) => progress.notice(l) });
       if (!values.json) process.stdout.write(`Report: ${rep.file} (${rep.clips} failure clips, ${(rep.ms / 1000).toFixed(1)} s)\n`);
     }
     if (stop) return EXIT.interrupted;

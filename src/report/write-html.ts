@@ -12,6 +12,8 @@ export interface WriteReportOptions {
   maxGifsPerPolicy?: number;
   /** Also store the onboard frames of every failed episode as PNGs (traces/<policy>/<id>/). */
   traceFrames?: boolean;
+  /** With traceFrames: frames of every traced episode, successes too (`--save-frames`). */
+  allFrames?: boolean;
   /** A renderer to use (the run's, still open), else one is launched if needed. */
   renderer?: Renderer;
   launchRenderer?: () => Promise<Renderer>;
@@ -31,9 +33,10 @@ export async function writeHtmlReport(dir: string, results: RunResults, o: Write
   const cap = Math.max(0, o.maxGifsPerPolicy ?? 10);
   const notes: string[] = [];
   const artefacts = new Map<string, FailureArtefact>();
-  const failed = tracedRows(results, { failuresOnly: true });
+  const traced = tracedRows(results, { failuresOnly: !(o.traceFrames && o.allFrames) });
   const perPolicy = new Map<string, number>();
-  const picked = failed.filter((r) => {
+  const picked = traced.filter((r) => {
+    if (!isFailure(r)) return true; // only here for its frames (--save-frames)
     const n = perPolicy.get(r.policy) ?? 0;
     perPolicy.set(r.policy, n + 1);
     return n < cap || o.traceFrames;
@@ -53,9 +56,10 @@ export async function writeHtmlReport(dir: string, results: RunResults, o: Write
     const seen = new Map<string, number>();
     let k = 0;
     for (const row of picked) {
+      const failure = isFailure(row);
       const n = seen.get(row.policy) ?? 0;
-      seen.set(row.policy, n + 1);
-      const clip = n < cap;
+      if (failure) seen.set(row.policy, n + 1);
+      const clip = failure && n < cap;
       k++;
       if (k === 1 || k % 10 === 0) o.log?.(`report: exporting failure ${k}/${picked.length}`);
       try {

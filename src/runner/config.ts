@@ -53,6 +53,8 @@ export const BenchConfig = z.strictObject({
   reportGifs: z.number().int().min(0).default(10),
   /** Store the onboard frames of every failed episode as PNGs under <out>/traces/<policy>/<episodeId>/. */
   traceFrames: z.boolean().default(false),
+  /** With traceFrames and traceAll: frames of successful episodes too (`--save-frames`). */
+  saveAllFrames: z.boolean().default(false),
   /** Wall-clock limit per episode (seconds): past it the episode ends as `error`. Not part of the plan hash. */
   episodeTimeout: z.number().positive().optional(),
   /** Probe suites to add (instruction-swap, memorisation, channel-order): see src/probes. */
