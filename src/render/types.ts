@@ -28,5 +28,9 @@ export interface Renderer {
   render(requests: readonly CameraRequest[]): Promise<Frame[]>;
   /** What is rendering (e.g. "chromium 156 / SwiftShader WebGL2"), recorded in results. */
   describe(): Record<string, unknown>;
+  /** Relaunch after a crash (the runner then redoes the episodes in flight). */
+  restart?(): Promise<void>;
+  /** The browser's process id, when there is one (tests kill it). */
+  pid?(): number | undefined;
   close(): Promise<void>;
 }

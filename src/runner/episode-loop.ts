@@ -45,8 +45,8 @@ const slowMs = (): number => {
 };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-type RestartableRenderer = Renderer & { restart(): Promise<void> };
-const canRestart = (r: Renderer | undefined): r is RestartableRenderer => typeof (r as { restart?: unknown } | undefined)?.restart === 'function';
+type RestartableRenderer = Renderer & Required<Pick<Renderer, 'restart'>>;
+const canRestart = (r: Renderer | undefined): r is RestartableRenderer => typeof r?.restart === 'function';
 export const isRendererCrash = (e: unknown): e is Error => e instanceof RendererCrashedError || (e as Error | undefined)?.name === 'RendererCrashedError';
 
 const TIMED_OUT = Symbol('timed out');
