@@ -15,8 +15,10 @@ export function summaryTable(results: RunResults): string {
   const rows: string[][] = [['policy', 'variant', 'split', 'n', 'success [95% CI]', 'SPL', 'coll/ep', 'instr-followed', 'errors', 'latency p50/p95']];
   for (const a of results.aggregates.filter((a) => a.family === 'all' && !a.probe)) {
     const info = budget.get(a.policy);
-    const lat = info?.details?.latency as { p50?: number; p95?: number } | undefined;
-    const over = lat?.p95 !== undefined && info?.budgetMs !== undefined && lat.p95 > info.budgetMs;
+    const raw = info?.details?.latency as { p50?: number; p95?: number } | undefined;
+    // No answered call (a dead policy server) leaves p50/p95 undefined or NaN: show nothing.
+    const lat = Number.isFinite(raw?.p50) && Number.isFinite(raw?.p95) ? (raw as { p50: number; p95: number }) : undefined;
+    const over = lat !== undefined && info?.budgetMs !== undefined && lat.p95 > info.budgetMs;
     rows.push([
       a.policy,
       a.variant,
@@ -27,7 +29,7 @@ export function summaryTable(results: RunResults): string {
       a.collisionsPerEpisode.toFixed(2),
       pct(a.instructionFollowed),
       String(a.errors),
-      lat?.p50 !== undefined ? `${lat.p50.toFixed(1)}/${lat.p95!.toFixed(1)} ms${over ? ' OVER BUDGET' : ''}` : '–',
+      lat ? `${lat.p50.toFixed(1)}/${lat.p95.toFixed(1)} ms${over ? ' OVER BUDGET' : ''}` : '–',
     ]);
   }
   return table(rows, { border: getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i <= 1 || i === n });
