@@ -111,7 +111,11 @@ export class HttpPolicy implements Policy, LatencyReporting {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Requests still in flight (an abandoned episode) must not keep the process alive.
+    this.inFlight.abort(new Error('policy closed'));
   }
+
+  private readonly inFlight = new AbortController();
 
   private err(what: string): ActResult {
     return { error: `remote_error: ${this.o.url}: ${what}` };
@@ -140,7 +144,7 @@ export class HttpPolicy implements Policy, LatencyReporting {
         if (last.serverMs !== undefined) this.serverLatency.record(last.serverMs, 1);
         break;
       }
-      if (!last.retryable) break;
+      if (!last.retryable || this.closed) break;
     }
     if (last.error) return this.err(attempts > 1 && last.retryable ? `${last.error} (${attempts} attempts)` : last.error);
     if (first && this.o.firstActionZero) return { action: (last.action as number[]).map(() => 0) };
@@ -178,7 +182,7 @@ export class HttpPolicy implements Policy, LatencyReporting {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.inFlight.signal]),
       });
       text = await res.text();
     } catch (e) {
