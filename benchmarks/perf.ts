@@ -107,8 +107,12 @@ interface LoopFigure {
   loopStepsPerS: number;
   loopMsPerStep: number;
   renderMsPerStep: number;
+  /** Drawing only: no readback, no transfer to Node (the raw GPU-side cost). */
+  renderOnlyMsPerStep: number;
   inferenceMsPerStep: number;
   ratio: number;
+  /** loop / (render-only + inference): what moving pixels and the loop itself add. */
+  rawRatio: number;
 }
 
 async function loopAt(batch: number, renderer: Renderer, makePolicy: () => Promise<Policy>): Promise<LoopFigure> {
@@ -131,6 +135,11 @@ async function loopAt(batch: number, renderer: Renderer, makePolicy: () => Promi
   const r0 = performance.now();
   for (const b of rec.batches) await renderer.render(b);
   const renderMs = performance.now() - r0;
+  // The same batches drawn without readback (ChromiumRenderer.renderOnly), when available.
+  const drawOnly = (renderer as { renderOnly?: (r: readonly CameraRequest[]) => Promise<number> }).renderOnly;
+  const o0 = performance.now();
+  if (drawOnly) for (const b of rec.batches) await drawOnly.call(renderer, b);
+  const renderOnlyMs = drawOnly ? performance.now() - o0 : NaN;
 
   // Policy alone, the same calls with the same observations (frames included).
   const replay = await makePolicy();
@@ -149,8 +158,10 @@ async function loopAt(batch: number, renderer: Renderer, makePolicy: () => Promi
     loopStepsPerS: steps / (loopMs / 1000),
     loopMsPerStep: loopMs / steps,
     renderMsPerStep: renderMs / steps,
+    renderOnlyMsPerStep: renderOnlyMs / steps,
     inferenceMsPerStep: inferenceMs / steps,
     ratio: loopMs / (renderMs + inferenceMs),
+    rawRatio: loopMs / (renderOnlyMs + inferenceMs),
   };
 }
 
@@ -258,8 +269,19 @@ async function main() {
   process.stdout.write(`Whole loop vs. its parts — ${pol.label}\n`);
   process.stdout.write(
     t([
-      ['batch', 'episodes', 'steps', 'loop steps/s', 'loop ms/step', 'render ms/step', 'inference ms/step', 'loop / (render + inference)'],
-      ...loops.map((l) => [String(l.batch), String(l.episodes), String(l.steps), l.loopStepsPerS.toFixed(1), l.loopMsPerStep.toFixed(2), l.renderMsPerStep.toFixed(2), l.inferenceMsPerStep.toFixed(2), l.ratio.toFixed(2)]),
+      ['batch', 'episodes', 'steps', 'loop steps/s', 'loop ms/step', 'render+readback ms/step', 'draw only ms/step', 'inference ms/step', 'loop / (render+readback + inference)', 'loop / (draw only + inference)'],
+      ...loops.map((l) => [
+        String(l.batch),
+        String(l.episodes),
+        String(l.steps),
+        l.loopStepsPerS.toFixed(1),
+        l.loopMsPerStep.toFixed(2),
+        l.renderMsPerStep.toFixed(2),
+        l.renderOnlyMsPerStep.toFixed(2),
+        l.inferenceMsPerStep.toFixed(2),
+        l.ratio.toFixed(2),
+        l.rawRatio.toFixed(2),
+      ]),
     ]),
   );
   process.stdout.write('Memory — scripted oracle without rendering, in a fresh process, after gc\n');
