@@ -1,7 +1,7 @@
 /**
  * Saves docs/img/sample-onboard.png and docs/img/sample-topdown.png: a 1-box scene with a bottle,
  * the robot at its start facing the target.
- * Usage: npx tsx scripts/render-sample.ts [outDir] [--measure] [--pages N] [--msaa N]
+ * Usage: npx tsx scripts/render-sample.ts [outDir] [--measure] [--pages N] [--msaa N] (default: the renderer's, 0)
  * --measure also prints ms per frame for batches of 1/8/32 cameras at the profile's size, render
  * only and render + readback + transfer to Node.
  */
@@ -34,7 +34,7 @@ const scene = Scene.parse({
   timeLimit: 17,
 });
 
-const r = await ChromiumRenderer.launch({ pages: Number(flag('--pages') ?? 1), msaa: Number(flag('--msaa') ?? 4) });
+const r = await ChromiumRenderer.launch({ pages: Number(flag('--pages') ?? 1), msaa: flag('--msaa') === undefined ? undefined : Number(flag('--msaa')) });
 try {
   const key = sceneKeyOf(scene);
   const { x, y } = scene.robot.start;

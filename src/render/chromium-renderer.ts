@@ -20,8 +20,9 @@ export interface ChromiumRendererOptions extends BrowserOptions {
   /** After a crash, relaunch on the next render() instead of throwing again. */
   autoRestart?: boolean;
   /**
-   * MSAA samples of the render targets (0 = none). Default env SIMGATE_MSAA, else 4: the lab's
-   * 224² frames are downscaled 1280×720 images, so their edges are smooth, not stair-stepped.
+   * MSAA samples of the render targets (0 = none). Default env SIMGATE_MSAA, else the page's
+   * default, 0 (src/render/page/main.js says why: 4× doubles the render cost on SwiftShader).
+   * The trained policies were trained on frames rendered with the default.
    */
   msaa?: number;
   /** Scenes kept built per page; the least recently used beyond this are freed. Default 64. */
@@ -78,7 +79,7 @@ type SceneUpload = [string, Scene, { targetRadius: number; targetHeight: number 
 declare global {
   interface Window {
     __simgate: {
-      render(p: unknown): { b64: string; ms: number };
+      render(p: unknown): { b64: string; sizes: number[]; ms: number };
       topDown(p: unknown): { b64: string };
       info(): Record<string, unknown>;
       setSamples(n: number): void;
@@ -90,6 +91,57 @@ declare global {
 }
 
 const CRASH_RE = /target closed|session closed|connection closed|browser has disconnected|protocol error|detached|crashed|not connected/i;
+
+/**
+ * Decode a frame from the page's QOI coder (src/render/page/qoi.js: QOI ops, no header/end marker,
+ * alpha 255) into packed RGB. Throws if the data do not fill exactly w·h pixels.
+ */
+export function decodeQoiRgb(src: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  const index = new Uint8Array(64 * 3);
+  let r = 0, g = 0, b = 0, p = 0, o = 0;
+  const end = out.length;
+  while (o < end && p < src.length) {
+    const b1 = src[p++]!;
+    if (b1 === 0xfe) {
+      r = src[p++]!;
+      g = src[p++]!;
+      b = src[p++]!;
+    } else if ((b1 & 0xc0) === 0x00) {
+      r = index[b1 * 3]!;
+      g = index[b1 * 3 + 1]!;
+      b = index[b1 * 3 + 2]!;
+    } else if ((b1 & 0xc0) === 0x40) {
+      r = (r + ((b1 >> 4) & 3) - 2) & 255;
+      g = (g + ((b1 >> 2) & 3) - 2) & 255;
+      b = (b + (b1 & 3) - 2) & 255;
+    } else if ((b1 & 0xc0) === 0x80) {
+      const b2 = src[p++]!;
+      const vg = (b1 & 63) - 32;
+      r = (r + vg - 8 + (b2 >> 4)) & 255;
+      g = (g + vg) & 255;
+      b = (b + vg - 8 + (b2 & 15)) & 255;
+    } else {
+      let run = (b1 & 63) + 1;
+      if (o + run * 3 > end) break;
+      while (run-- > 0) {
+        out[o++] = r;
+        out[o++] = g;
+        out[o++] = b;
+      }
+      continue;
+    }
+    const hi = ((r * 3 + g * 5 + b * 7 + 255 * 11) & 63) * 3;
+    index[hi] = r;
+    index[hi + 1] = g;
+    index[hi + 2] = b;
+    out[o++] = r;
+    out[o++] = g;
+    out[o++] = b;
+  }
+  if (o !== end || p !== src.length) throw new Error(`render page sent a bad QOI frame (${o}/${end} bytes decoded, ${p}/${src.length} read)`);
+  return out;
+}
 
 export function sceneKeyOf(scene: Scene): string {
   return sha256(canonicalJson(scene)).slice(0, 16);
@@ -161,9 +213,11 @@ export class ChromiumRenderer implements Renderer {
           : 'GPU mode found no usable GPU here; unset SIMGATE_GL to use SwiftShader.',
       );
     }
-    const msaa = this.opts.msaa ?? (process.env.SIMGATE_MSAA ? Number(process.env.SIMGATE_MSAA) : 4);
-    if (!(Number.isInteger(msaa) && msaa >= 0 && msaa <= 16)) throw new ConfigError(`MSAA samples must be an integer 0..16, got ${msaa}`, 'Set msaa / SIMGATE_MSAA to 0, 2 or 4.');
-    if (msaa !== 4) await page.evaluate((n) => window.__simgate.setSamples(n), msaa);
+    const msaa = this.opts.msaa ?? (process.env.SIMGATE_MSAA ? Number(process.env.SIMGATE_MSAA) : undefined);
+    if (msaa !== undefined) {
+      if (!(Number.isInteger(msaa) && msaa >= 0 && msaa <= 16)) throw new ConfigError(`MSAA samples must be an integer 0..16, got ${msaa}`, 'Set msaa / SIMGATE_MSAA to 0, 2 or 4.');
+      await page.evaluate((n) => window.__simgate.setSamples(n), msaa);
+    }
     return { page, known: new Map(), queue: Promise.resolve() };
   }
 
@@ -278,15 +332,17 @@ export class ChromiumRenderer implements Renderer {
       commit();
       if (!readback) return { frames: [], pageMs: res.ms };
       const buf = Buffer.from(res.b64, 'base64');
-      const expected = cams.reduce((s, c) => s + c.w * c.h * 3, 0);
-      if (buf.length !== expected) throw new Error(`render page returned ${buf.length} bytes, expected ${expected}`);
+      const sent = res.sizes.reduce((a, b) => a + b, 0);
+      if (res.sizes.length !== cams.length || buf.length !== sent) throw new Error(`render page returned ${buf.length} bytes in ${res.sizes.length} frames, expected ${sent} in ${cams.length}`);
       const frames: Frame[] = [];
       let off = 0;
-      for (const c of cams) {
-        const n = c.w * c.h * 3;
-        frames.push({ width: c.w, height: c.h, data: new Uint8Array(buf.buffer, buf.byteOffset + off, n) });
+      cams.forEach((c, i) => {
+        const n = res.sizes[i]!;
+        const src = new Uint8Array(buf.buffer, buf.byteOffset + off, n);
+        // Exactly w·h·3 bytes means raw RGB (the page keeps QOI only when strictly shorter).
+        frames.push({ width: c.w, height: c.h, data: n === c.w * c.h * 3 ? src : decodeQoiRgb(src, c.w, c.h) });
         off += n;
-      }
+      });
       return { frames, pageMs: res.ms };
     });
   }

@@ -1,21 +1,29 @@
-// The page side of the renderer. Node calls window.__simgate.* through page.evaluate; pixels go
-// back as one base64 string of packed RGB rows, top row first (moving pixels out of Chromium is
-// the bottleneck, so nothing is sent as JSON numbers).
+// The page side of the renderer. Node calls window.__simgate.* through page.evaluate; onboard
+// frames go back as one base64 string of QOI-coded RGB frames (qoi.js; rows top first), top-down
+// views as packed RGB. Moving pixels out of Chromium is the bottleneck (CDP ≈ 10 MB/s on a 2-core
+// VM), so nothing is sent as JSON numbers and onboard frames are compressed losslessly.
 import * as THREE from 'three';
 import { buildScene, disposeScene } from './scene.js';
 import { makeRobot } from './objects.js';
+import { encodeRgbaFlipped } from './qoi.js';
+import { installBilinearPcf } from './shadows.js';
 
 let renderer;
 const scenes = new Map();
 const targets = new Map();
 let pixelBuf = new Uint8Array(0);
-let samples = 4;
+let outBuf = new Uint8Array(0);
+// MSAA samples of the render targets. Default 0: on SwiftShader 4× MSAA roughly doubles the
+// render cost (≈ 12 → 23 ms/frame at 224², batch 8, 2 cores) and blows the bench's time budget;
+// 2× costs the same as 4×. Edges are stair-stepped at 224² but the trained policies see the same
+// frames they are evaluated on. Node may override (ChromiumRenderer msaa / SIMGATE_MSAA).
+let samples = 0;
 
 function renderTarget(w, h) {
   const key = w + 'x' + h;
   let rt = targets.get(key);
   if (!rt) {
-    // sRGB storage so readback bytes equal what a canvas would show; MSAA for clean edges.
+    // sRGB storage so readback bytes equal what a canvas would show; optional MSAA.
     rt = new THREE.WebGLRenderTarget(w, h, { colorSpace: THREE.SRGBColorSpace, samples, depthBuffer: true });
     targets.set(key, rt);
   }
@@ -58,20 +66,25 @@ function renderInto(scene, camera, rt) {
   renderer.render(scene, camera);
 }
 
+/** RGBA rows bottom-up (as GL reads them) → packed RGB rows top first, into `out` at `off`. */
+function packRgb(src, w, h, out, off) {
+  for (let row = 0; row < h; row++) {
+    let s = (h - 1 - row) * w * 4;
+    let dst = off + row * w * 3;
+    for (let x = 0; x < w; x++, s += 4, dst += 3) {
+      out[dst] = src[s];
+      out[dst + 1] = src[s + 1];
+      out[dst + 2] = src[s + 2];
+    }
+  }
+}
+
 /** Read `rt` and append its pixels to `out` at byte offset `off` as RGB, top row first. */
 function readInto(rt, w, h, out, off) {
   const n = w * h * 4;
   if (pixelBuf.length < n) pixelBuf = new Uint8Array(n);
   renderer.readRenderTargetPixels(rt, 0, 0, w, h, pixelBuf);
-  for (let row = 0; row < h; row++) {
-    let src = (h - 1 - row) * w * 4; // GL rows are bottom-up
-    let dst = off + row * w * 3;
-    for (let x = 0; x < w; x++, src += 4, dst += 3) {
-      out[dst] = pixelBuf[src];
-      out[dst + 1] = pixelBuf[src + 1];
-      out[dst + 2] = pixelBuf[src + 2];
-    }
-  }
+  packRgb(pixelBuf, w, h, out, off);
 }
 
 const cameras = new Map();
@@ -115,15 +128,19 @@ function placeCamera(c) {
 
 /**
  * Render a batch of onboard cameras. payload: { scenes, drop, cams: [{key,x,y,yaw,qz,qw,w,h,
- * mountHeight,mountForward,pitchDeg,fov}], readback }. Returns { b64, ms }.
+ * mountHeight,mountForward,pitchDeg,fov}], readback }. Returns { b64, sizes, ms }: b64 holds the
+ * frames one after another, frame i taking sizes[i] bytes, QOI-coded (qoi.js) or, where that
+ * would be larger, raw RGB (sizes[i] = w·h·3 exactly, a QOI frame never is: see below).
  */
 function render(payload) {
   const t0 = performance.now();
   syncScenes(payload);
   const cams = payload.cams;
-  let total = 0;
-  for (const c of cams) total += c.w * c.h * 3;
-  const out = payload.readback === false ? null : new Uint8Array(total);
+  const readback = payload.readback !== false;
+  let cap = 0;
+  for (const c of cams) cap += c.w * c.h * 4 + 1;
+  if (readback && outBuf.length < cap) outBuf = new Uint8Array(cap);
+  const sizes = [];
   let off = 0;
   let last = null;
   for (const c of cams) {
@@ -131,17 +148,29 @@ function render(payload) {
     if (scene.userData.robot) scene.userData.robot.visible = false;
     const rt = renderTarget(c.w, c.h);
     renderInto(scene, placeCamera(c), rt);
-    if (out) readInto(rt, c.w, c.h, out, off);
-    off += c.w * c.h * 3;
     last = rt;
+    if (!readback) continue;
+    const n = c.w * c.h * 4;
+    if (pixelBuf.length < n) pixelBuf = new Uint8Array(n);
+    renderer.readRenderTargetPixels(rt, 0, 0, c.w, c.h, pixelBuf);
+    let end = encodeRgbaFlipped(pixelBuf, c.w, c.h, outBuf, off);
+    const raw = c.w * c.h * 3;
+    if (end - off >= raw) {
+      // Incompressible frame (rare): send it raw. QOI is kept only when strictly shorter, so a
+      // size of exactly w·h·3 always means raw.
+      packRgb(pixelBuf, c.w, c.h, outBuf, off);
+      end = off + raw;
+    }
+    sizes.push(end - off);
+    off = end;
   }
-  if (!out && last) {
+  if (!readback && last) {
     // Render-only timing: one 1-pixel read waits for the GPU queue without moving the frames.
     const px = new Uint8Array(4);
     renderer.readRenderTargetPixels(last, 0, 0, 1, 1, px);
   }
-  const b64 = out ? toBase64(out) : '';
-  return { b64, ms: performance.now() - t0 };
+  const b64 = readback ? toBase64(outBuf.subarray(0, off)) : '';
+  return { b64, sizes, ms: performance.now() - t0 };
 }
 
 /** A flat ribbon along a polyline (WebGL lines are 1 px wide whatever linewidth says). */
@@ -259,6 +288,7 @@ function info() {
 }
 
 export async function install() {
+  installBilinearPcf();
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = 1;
   const ctx = canvas.getContext('webgl2', { antialias: false, alpha: false, preserveDrawingBuffer: false, powerPreference: 'high-performance' });
@@ -266,9 +296,8 @@ export async function install() {
   renderer = new THREE.WebGLRenderer({ canvas, context: ctx });
   renderer.outputColorSpace = THREE.SRGBColorSpace;
   renderer.shadowMap.enabled = true;
-  renderer.shadowMap.type = THREE.PCFSoftShadowMap;
+  renderer.shadowMap.type = THREE.PCFShadowMap;
   renderer.shadowMap.autoUpdate = false;
-  samples = Math.min(4, ctx.getParameter(ctx.MAX_SAMPLES));
   window.__simgate = {
     render,
     topDown,

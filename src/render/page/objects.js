@@ -5,8 +5,21 @@ import { surfaceTexture, labelTexture } from './textures.js';
 
 const V2 = (r, h) => new THREE.Vector2(r, h);
 
-function std(colour, opts = {}) {
-  return new THREE.MeshStandardMaterial({ color: new THREE.Color(colour), roughness: 0.8, metalness: 0, ...opts });
+/**
+ * Surface material. MeshStandardMaterial (PBR) cost ~5–10 ms/frame more on SwiftShader than
+ * Phong/Lambert for a look nobody can tell apart at 224²; `roughness`/`metalness` are kept as the
+ * scene's vocabulary and mapped: matte (roughness ≥ 0.7) → Lambert (diffuse only), else Phong
+ * with a Blinn exponent and specular strength derived from roughness (metal tints the highlight).
+ */
+export function std(colour, opts = {}) {
+  const { roughness = 0.8, metalness = 0, ...rest } = opts;
+  const color = new THREE.Color(colour);
+  if (roughness >= 0.7 && metalness < 0.3) return new THREE.MeshLambertMaterial({ color, ...rest });
+  const smooth = 1 - roughness;
+  const a = roughness * roughness;
+  const shininess = Math.min(200, Math.max(4, 2 / (a * a) - 2));
+  const specular = new THREE.Color(1, 1, 1).multiplyScalar(0.04 + 0.4 * smooth * smooth).lerp(color, metalness);
+  return new THREE.MeshPhongMaterial({ color, specular, shininess, ...rest });
 }
 
 function shadowed(obj) {
@@ -79,7 +92,7 @@ function bottle(colour, height, radius) {
     P(0.017, 0.223), P(0.017, 0.226), P(0.0135, 0.227), P(0, 0.227),
   ];
   group.add(lathe(profile, 32, plastic));
-  const label = new THREE.MeshStandardMaterial({ color: 0xffffff, roughness: 0.45, map: labelTexture(colour) });
+  const label = std(0xffffff, { roughness: 0.45, map: labelTexture(colour) });
   group.add(cyl(0.0406 * r, 0.0406 * r, 0.06 * s, 0.13 * s, 32, label, true));
   const cap = std('#f4f4f0', { roughness: 0.4 });
   group.add(cyl(0.015 * r, 0.015 * r, 0.227 * s, height, 20, cap));

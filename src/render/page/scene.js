@@ -1,7 +1,7 @@
 // Scene JSON → three.js scene (z up). Built once per sceneKey and cached by main.js.
 import * as THREE from 'three';
 import { surfaceTexture, TILE_METRES } from './textures.js';
-import { makeBox, makeTarget, makeDistractor } from './objects.js';
+import { makeBox, makeTarget, makeDistractor, std } from './objects.js';
 import { kelvinToRgb } from './util.js';
 
 /** Box mesh with texture coordinates in world metres / `tile` (so walls of any length tile evenly). */
@@ -22,7 +22,7 @@ function worldUvBox(sx, sy, sz, tile) {
 
 function surfaceMaterial(kind, colour, roughness) {
   const map = kind === 'plain' ? null : surfaceTexture(kind);
-  return new THREE.MeshStandardMaterial({ color: new THREE.Color(colour), map, roughness, metalness: 0 });
+  return std(colour, { map, roughness });
 }
 
 const OUTER_MARGIN = 2.2; // the lab room around the arena, seen over its low walls
@@ -80,7 +80,7 @@ export function buildScene(s, dims) {
   // camera a horizon and keeps the arena's own walls distinct. Deliberately plain: no landmarks
   // a policy could use instead of the target.
   const roomMat = surfaceMaterial('plaster', '#c4cad0', 0.95);
-  const skirtMat = new THREE.MeshStandardMaterial({ color: '#6b655c', roughness: 0.7 });
+  const skirtMat = std('#6b655c', { roughness: 0.7 });
   const ox0 = x0 - OUTER_MARGIN, ox1 = x1 + OUTER_MARGIN, oy0 = y0 - OUTER_MARGIN, oy1 = y1 + OUTER_MARGIN;
   const roomWalls = [
     [ox0 - 0.05, cy, 0.1, H + 0.2],
@@ -99,7 +99,7 @@ export function buildScene(s, dims) {
     sk.receiveShadow = true;
     scene.add(sk);
   }
-  const ceiling = new THREE.Mesh(new THREE.BoxGeometry(W + 0.2, H + 0.2, 0.05), new THREE.MeshStandardMaterial({ color: '#e4e3df', roughness: 1 }));
+  const ceiling = new THREE.Mesh(new THREE.BoxGeometry(W + 0.2, H + 0.2, 0.05), std('#e4e3df', { roughness: 1 }));
   ceiling.position.set(cx, cy, OUTER_HEIGHT + 0.025);
   ceiling.receiveShadow = true;
   scene.add(ceiling);
@@ -133,7 +133,7 @@ export function buildScene(s, dims) {
     sc.near = 0.1;
     sc.far = dist * 2 + 2;
     key.shadow.mapSize.set(1024, 1024);
-    key.shadow.radius = 3;
+    // Filtering: bilinear PCF (shadows.js), one shadow-map texel wide; shadow.radius is unused.
     key.shadow.bias = -0.0004;
     key.shadow.normalBias = 0.01;
   }

@@ -25,7 +25,7 @@ function makeTexture(size, fill, { repeat = true, sizeV = size } = {}) {
   tex.magFilter = THREE.LinearFilter;
   tex.minFilter = THREE.LinearMipmapLinearFilter;
   tex.generateMipmaps = true;
-  tex.anisotropy = 4;
+  tex.anisotropy = 1;
   tex.needsUpdate = true;
   return tex;
 }
