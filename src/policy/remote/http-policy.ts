@@ -177,16 +177,20 @@ export class HttpPolicy implements Policy, LatencyReporting {
   private async post(body: string): Promise<Attempt> {
     let res: Response;
     let text: string;
+    // One controller per request, aborted by our own timer or by close(). (AbortSignal.any with
+    // AbortSignal.timeout did not fire reliably on Node 20.)
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new DOMException('timeout', 'TimeoutError')), this.o.timeoutMs);
+    const onClose = () => ac.abort(new Error('policy closed'));
+    this.inFlight.signal.addEventListener('abort', onClose, { once: true });
     try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.inFlight.signal]),
-      });
+      res = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: ac.signal });
       text = await res.text();
     } catch (e) {
       return { error: describeFetchError(e, this.o.timeoutMs), retryable: true };
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.signal.removeEventListener('abort', onClose);
     }
     if (!res.ok) {
       return { error: `HTTP ${res.status}${snippet(text) ? `: ${snippet(text)}` : ''}`, retryable: res.status >= 500 || res.status === 429 };
