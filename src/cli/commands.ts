@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadConfig, parseConfig, type BenchConfig } from '../runner/config';
@@ -12,6 +13,8 @@ import { baselineCommand } from './baseline';
 import { replayCommandMain } from './replay';
 import { parseShard } from '../runner/plan';
 import type { Renderer } from '../render/types';
+import { specLabel } from '../policy/load';
+import { baselinePath } from '../compare/baselines';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -92,7 +95,8 @@ export async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(RUN_HELP + '\n');
     return EXIT.ok;
   }
-  const { config: base, file } = await loadConfig(values.config);
+  const { config: loaded, file } = await loadConfig(values.config);
+  const base = values.policy ? gateForPolicies(loaded, values.policy) : loaded;
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const config: BenchConfig = parseConfig(
     {
@@ -161,6 +165,24 @@ export async function runCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+}
+
+/**
+ * `--policy` replaces the config's policy list: the config file's gate then keeps only the
+ * policies still in the run (dropped entirely when its baseline left), so
+ * `npm run bench -- --policy oracle` just works. Explicit --baseline/--candidate stay strict.
+ */
+function gateForPolicies(config: BenchConfig, policies: string[]): BenchConfig {
+  const names = policies.map(specLabel);
+  const { baseline, candidates, ...rest } = config;
+  const baselineIsPolicy = baseline !== undefined && !baseline.endsWith('.json') && !existsSync(baseline);
+  if (baseline === undefined || (baselineIsPolicy && !names.includes(baseline) && !storedBaselineExists(baseline))) return rest as BenchConfig;
+  const kept = candidates?.filter((c) => names.includes(c));
+  return { ...rest, baseline, ...(kept && kept.length ? { candidates: kept } : {}) } as BenchConfig;
+}
+
+function storedBaselineExists(name: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(name) && existsSync(baselinePath(name));
 }
 
 async function launchChromium(): Promise<Renderer> {
