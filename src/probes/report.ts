@@ -4,7 +4,7 @@ import type { EpisodeRow } from '../runner/results';
 import { mcnemarExact } from '../stats/mcnemar';
 import { newcombePaired, type DiffInterval, type PairedTable } from '../stats/paired-diff';
 import { wilson, type Interval } from '../stats/wilson';
-import { baseSceneId, isProbeName, PROBES } from './index';
+import { baseSceneId, isProbeName } from './index';
 import type { ProbeName } from './types';
 
 export interface Rate {

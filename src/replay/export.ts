@@ -7,7 +7,7 @@ import type { Frame } from '../render/types';
 import { topView, TOP_MARGIN, type TopView } from './geometry';
 import { slug, tracesRel, type LoadedResults, type ReplaySpec } from './load';
 import { drawTopOverlay, vectorBackground } from './overlay';
-import { collisionPoints, posesFor, renderCamera, verifyMessage, type ReplayData } from './prepare';
+import { collisionPoints, posesFor, renderCamera, sceneSummary, verifyMessage, type ReplayData } from './prepare';
 import { blank, blit, fillRect, label, type Rgb } from './raster';
 import { resimulate, type Resimulation } from './simulate';
 
@@ -70,19 +70,12 @@ function rgba(f: Frame): Uint8Array {
 /** Data the overlay drawing needs, from the spec and the replay. */
 function overlayData(spec: ReplaySpec, sim: Resimulation): ReplayData {
   const poses = posesFor(spec, sim);
-  const s = spec.scene;
   return {
     actionMode: spec.actionMode,
     poses: poses.map((p) => [p.x, p.y, p.yaw]),
     actions: spec.trace.actions,
     collisions: collisionPoints(spec, poses),
-    scene: {
-      room: { min: s.room.min, max: s.room.max },
-      obstacles: s.obstacles.map((b) => ({ id: b.id, size: b.size, pose: b.pose, colour: b.colour })),
-      target: { kind: s.target.kind, x: s.target.pose.x, y: s.target.pose.y },
-      goal: s.goal,
-      robotRadius: spec.profile.radius,
-    },
+    scene: sceneSummary(spec),
   } as ReplayData;
 }
 

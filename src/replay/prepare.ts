@@ -196,13 +196,7 @@ export async function prepareEpisode(loaded: LoadedResults, spec: ReplaySpec, op
     hashes: trace.hashes,
     collisions: collisionPoints(spec, poses),
     events: trace.events,
-    scene: {
-      room: { min: scene.room.min, max: scene.room.max },
-      obstacles: scene.obstacles.map((b) => ({ id: b.id, size: b.size, pose: b.pose, colour: b.colour })),
-      target: { kind: scene.target.kind, x: scene.target.pose.x, y: scene.target.pose.y },
-      goal: scene.goal,
-      robotRadius: spec.profile.radius,
-    },
+    scene: sceneSummary(spec),
     verify: { ...v, ...(sim.divergence ? { divergence: sim.divergence } : {}) },
     images: { cam: camFiles, top: topFile, camSize: [cam.width, cam.height], topSize: [size.w, size.h] },
     view: topView(scene, size.w, size.h),
@@ -211,4 +205,16 @@ export async function prepareEpisode(loaded: LoadedResults, spec: ReplaySpec, op
   };
   writeFileSync(jsonPath, JSON.stringify(data));
   return { dir, rel, data, sim };
+}
+
+/** What the viewer and the GIF overlay draw of a scene (room, boxes, target, goal, robot size). */
+export function sceneSummary(spec: ReplaySpec): ReplayData['scene'] {
+  const scene = spec.scene;
+  return {
+    room: { min: scene.room.min, max: scene.room.max },
+    obstacles: scene.obstacles.map((b) => ({ id: b.id, size: b.size, pose: b.pose, colour: b.colour })),
+    target: { kind: scene.target.kind, x: scene.target.pose.x, y: scene.target.pose.y },
+    goal: scene.goal,
+    robotRadius: spec.profile.radius,
+  };
 }

@@ -43,19 +43,18 @@ export class SimWorld {
   private yawFree = true;
 
   private constructor(
-    private readonly R: Rapier,
+    R: Rapier,
     readonly scene: Scene,
     readonly profile: RobotProfile,
     start: { x: number; y: number; yaw: number },
   ) {
-    const R_ = R;
-    this.world = new R_.World({ x: 0, y: 0, z: 0 });
+    this.world = new R.World({ x: 0, y: 0, z: 0 });
     this.world.timestep = profile.physicsDt;
-    this.events = new R_.EventQueue(true);
+    this.events = new R.EventQueue(true);
 
     const rz = Math.sin(start.yaw / 2);
     const rw = Math.cos(start.yaw / 2);
-    const body = R_.RigidBodyDesc.dynamic()
+    const body = R.RigidBodyDesc.dynamic()
       .setTranslation(start.x, start.y, profile.height / 2)
       .setRotation({ x: 0, y: 0, z: rz, w: rw })
       .enabledTranslations(true, true, false)
@@ -64,38 +63,38 @@ export class SimWorld {
     this.robot = this.world.createRigidBody(body);
     // Rapier's cylinder axis is y: turn it to stand on z. Zero friction (Min rule) so sliding
     // along a box does not spin the base.
-    const cyl = R_.ColliderDesc.cylinder(profile.height / 2, profile.radius)
+    const cyl = R.ColliderDesc.cylinder(profile.height / 2, profile.radius)
       .setRotation({ x: HALF_SQRT2, y: 0, z: 0, w: HALF_SQRT2 })
       .setFriction(0)
-      .setFrictionCombineRule(R_.CoefficientCombineRule.Min)
+      .setFrictionCombineRule(R.CoefficientCombineRule.Min)
       .setRestitution(0)
       .setDensity(40)
-      .setActiveEvents(R_.ActiveEvents.COLLISION_EVENTS);
+      .setActiveEvents(R.ActiveEvents.COLLISION_EVENTS);
     this.robotCollider = this.world.createCollider(cyl, this.robot);
 
     const fixed = (name: string, desc: RAPIER_T.ColliderDesc, x: number, y: number, z: number, yaw = 0) => {
       const b = this.world.createRigidBody(
-        R_.RigidBodyDesc.fixed().setTranslation(x, y, z).setRotation({ x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) }),
+        R.RigidBodyDesc.fixed().setTranslation(x, y, z).setRotation({ x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) }),
       );
       const c = this.world.createCollider(desc.setFriction(0), b);
       this.names.set(c.handle, name);
     };
     for (const box of scene.obstacles) {
       const [sx, sy, sz] = box.size;
-      fixed(box.id, R_.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2), box.pose.x, box.pose.y, sz / 2, box.pose.yaw);
+      fixed(box.id, R.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2), box.pose.x, box.pose.y, sz / 2, box.pose.yaw);
     }
     const t = scene.target;
     const th = TARGET_HEIGHT[t.kind];
-    fixed('target', R_.ColliderDesc.cylinder(th / 2, TARGET_RADIUS[t.kind]).setRotation({ x: HALF_SQRT2, y: 0, z: 0, w: HALF_SQRT2 }), t.pose.x, t.pose.y, th / 2);
+    fixed('target', R.ColliderDesc.cylinder(th / 2, TARGET_RADIUS[t.kind]).setRotation({ x: HALF_SQRT2, y: 0, z: 0, w: HALF_SQRT2 }), t.pose.x, t.pose.y, th / 2);
     const { min, max, wallHeight: wh, wallThickness: wt } = scene.room;
     const cx = (min[0] + max[0]) / 2;
     const cy = (min[1] + max[1]) / 2;
     const hx = (max[0] - min[0]) / 2 + wt;
     const hy = (max[1] - min[1]) / 2 + wt;
-    fixed('wall', R_.ColliderDesc.cuboid(hx, wt / 2, wh / 2), cx, min[1] - wt / 2, wh / 2);
-    fixed('wall', R_.ColliderDesc.cuboid(hx, wt / 2, wh / 2), cx, max[1] + wt / 2, wh / 2);
-    fixed('wall', R_.ColliderDesc.cuboid(wt / 2, hy, wh / 2), min[0] - wt / 2, cy, wh / 2);
-    fixed('wall', R_.ColliderDesc.cuboid(wt / 2, hy, wh / 2), max[0] + wt / 2, cy, wh / 2);
+    fixed('wall', R.ColliderDesc.cuboid(hx, wt / 2, wh / 2), cx, min[1] - wt / 2, wh / 2);
+    fixed('wall', R.ColliderDesc.cuboid(hx, wt / 2, wh / 2), cx, max[1] + wt / 2, wh / 2);
+    fixed('wall', R.ColliderDesc.cuboid(wt / 2, hy, wh / 2), min[0] - wt / 2, cy, wh / 2);
+    fixed('wall', R.ColliderDesc.cuboid(wt / 2, hy, wh / 2), max[0] + wt / 2, cy, wh / 2);
   }
 
   static async create(scene: Scene, profile: RobotProfile, start?: { x: number; y: number; yaw: number }): Promise<SimWorld> {

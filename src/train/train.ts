@@ -29,7 +29,7 @@ import { Rng } from '../util/rng';
 import { binOf } from '../policy/onnx/decoders';
 import { collectDemos, DEFAULT_COLLECT, FRAME_FLOATS, SIDE, type DemoEpisode } from './collect';
 import { buildPolicyOnnx, INPUT_LENGTH, type OutputKind } from './export';
-import { encode, FEAT, fromVars, head, initEncoder, initHead, initProxy, mse, softCrossEntropy, toVars, WINDOW, type Vars, type Weights } from './model';
+import { encode, FEAT, fromVars, head, initEncoder, initHead, initProxy, mse, softCrossEntropy, toVars, WINDOW, type Weights } from './model';
 import { actionSlots, buildVocab, encodeInstruction, TEXT_SLOTS, type Vocab } from './vocab';
 
 export const TRAIN_SEED = 20250611;
