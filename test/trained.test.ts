@@ -60,3 +60,31 @@ describe('trained policies in the closed loop', () => {
     );
   }
 });
+
+describe('seeded demo checkpoints (each I/O variant) in the closed loop', () => {
+  // Kosmos-style: 8-frame window + instruction token ids + (B, 8, 10, 2) chunks; simple: image → action.
+  for (const name of ['demo-kosmos-frozen', 'demo-simple-finetuned']) {
+    it(
+      `${name}: same rows at batch 1 and batch 2 (frame history and chunk selection per episode)`,
+      async () => {
+        const run = async (batchSize: number) => {
+          const policy = await loadOnnxPolicy(`policies/${name}/policy.json`, { device: 'cpu' });
+          try {
+            const rows = await runEpisodes(policy, id, { profile: makeProfile({}), batchSize, renderer, traceAll: true });
+            return rows.map(({ timing: _t, ...r }) => r);
+          } finally {
+            await policy.close();
+          }
+        };
+        const one = await run(1);
+        expect(one).toHaveLength(2);
+        for (const r of one) {
+          expect(r.outcome, r.reason ?? '').not.toMatch(/error/);
+          expect(r.trace!.actions.length).toBeGreaterThan(0);
+        }
+        expect(await run(2)).toEqual(one);
+      },
+      180_000,
+    );
+  }
+});
