@@ -56,17 +56,7 @@ export function tileNoise(x, y, px, py, seed) {
 
 /** Fractal value noise on the unit square [0,1)² that tiles; `base` = lattice cells at octave 0. */
 export function fbm(u, v, base, octaves, seed, gain = 0.5) {
-  let sum = 0;
-  let amp = 1;
-  let norm = 0;
-  let f = base;
-  for (let o = 0; o < octaves; o++) {
-    sum += amp * tileNoise(u * f, v * f, f, f, seed + o * 101);
-    norm += amp;
-    amp *= gain;
-    f *= 2;
-  }
-  return sum / norm;
+  return fbm2(u, v, base, base, octaves, seed, gain);
 }
 
 /** Anisotropic variant: different lattice counts along u and v (wood grain, fibres). */
