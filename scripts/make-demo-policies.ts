@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GraphBuilder } from '../src/policy/onnx/build';
+import { GraphBuilder } from '../dev/onnx/build';
 import { Rng } from '../src/util/rng';
 
 export const DEMO_SEED = 20240611;

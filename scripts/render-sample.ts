@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Scene } from '../src/scene/schema';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import { ChromiumRenderer, sceneKeyOf } from '../src/render/chromium-renderer';
-import { writePng } from '../src/render/png';
+import { writePng } from '../src/image/png';
 import { measureRenderCost } from '../src/render/measure';
 
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 /**
  * Trains the demo policies policies/trained-{frozen,finetuned,binned,text}/ from oracle
- * demonstrations rendered on the in-distribution suite (src/train/). Same seed → same ONNX bytes.
+ * demonstrations rendered on the in-distribution suite (dev/train/). Same seed → same ONNX bytes.
  *
  *   npm run policies:train [-- --seed N] [--seeds-per-scene 16] [--out policies] [--cache DIR] [--epochs-scale 1]
  *
@@ -8,7 +8,7 @@
  * --collect-only [--reverse] only renders them into the cache (two such processes, one with
  * --reverse, fill it from both ends).
  */
-import { trainAll, DEFAULT_EPOCHS, TRAIN_SEED } from '../src/train/train';
+import { trainAll, DEFAULT_EPOCHS, TRAIN_SEED } from '../dev/train/train';
 
 const args = process.argv.slice(2);
 const get = (flag: string) => {

@@ -4,7 +4,7 @@ import { runEpisodes } from '../src/runner/episode-loop';
 import { suiteEpisodes } from '../src/sim/episode';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import { aggregate } from '../src/measures/aggregate';
-import type { EpisodeRow } from '../src/runner/results';
+import type { EpisodeRow } from '../src/results/schema';
 import { smallSuite } from './helpers/suites';
 
 const episodes = suiteEpisodes(smallSuite(), 3); // 8 scenes × 3 seeds

@@ -1,11 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compareRows, loadResults, pairRows, updateBaseline, verdict } from '../src/compare';
+import { compareRows, pairRows, updateBaseline, verdict } from '../src/compare';
+import { readRows } from '../src/results/read';
 import { SCRIPTED, type ScriptedName } from '../src/policy/scripted';
 import { runEpisodes } from '../src/runner/episode-loop';
 import { shardEpisodes } from '../src/runner/plan';
-import type { EpisodeRow } from '../src/runner/results';
+import type { EpisodeRow } from '../src/results/schema';
 import { suiteEpisodes, type EpisodeSpec } from '../src/sim/episode';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import { smallSuite, tempDir, writeSuite } from './helpers/suites';
@@ -134,7 +135,7 @@ describe('CLI', () => {
     mkdirSync(bdir, { recursive: true });
     const stored = updateBaseline('oracle-small', results, 'oracle', bdir);
     expect(stored.episodes).toBe(16);
-    const loaded = loadResults(stored.file);
+    const loaded = readRows(stored.file);
     expect(loaded.episodes.every((e) => e.policy === 'oracle' && e.trace === undefined)).toBe(true);
     const vs = await cli(['compare', stored.file, results, '--policy-b', 'straight']);
     expect(vs.code).toBe(1);

@@ -13,10 +13,10 @@ import {
   parseActionText,
   type OutputTensor,
 } from '../src/policy/onnx/decoders';
-import { GraphBuilder } from '../src/policy/onnx/build';
+import { GraphBuilder } from '../dev/onnx/build';
 import { loadOnnxPolicy } from '../src/policy/onnx/load';
 import { parseManifest } from '../src/policy/onnx/manifest';
-import { DUMMY_EPISODE, observation, solidFrame } from '../src/policy/onnx/fixtures';
+import { DUMMY_EPISODE, observation, solidFrame } from './helpers/fixtures';
 import type { ActResult, Policy } from '../src/policy/types';
 import { ConfigError } from '../src/util/errors';
 

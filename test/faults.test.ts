@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/runner/config';
-import { runBench } from '../src/runner/run';
+import { parseConfig } from '../src/config/config';
+import { runPlan } from '../src/runner/run';
 import { cli, descendants, killChildren, miniSetup, normalised, readJsonl, readResults, startCli, waitForLines } from './runner-helpers';
 
 afterEach(killChildren);
@@ -16,7 +16,7 @@ describe('Ctrl-C', () => {
     const out = join(dir, 'out');
     const run = startCli(args(out), { SIMGATE_SLOW_MS: '150' });
     const clean = join(dir, 'clean');
-    await runBench(parseConfig({ policies: ['oracle', 'straight'], suites: [suite], episodesPerScene: 2, outputDir: clean, report: false }, 'test'));
+    await runPlan(parseConfig({ policies: ['oracle', 'straight'], suites: [suite], episodesPerScene: 2, outputDir: clean, report: false }, 'test'));
     await waitForLines(join(out, 'episodes.jsonl'), 3);
     run.child.kill('SIGINT');
     const r = await run.done;
@@ -71,7 +71,7 @@ describe('policy faults become error rows, never successes or failures', () => {
     for (const [r, out, name] of [[a, 'a', 'hang-client-timeout'], [b, 'b', 'hang-wall-clock']] as const) {
       expect(r.code, r.stderr).toBe(1); // errors → exit 1
       const res = readResults(join(dir, out));
-      expect(res.episodes).toHaveLength(4);
+      expect(res.episodes, r.stderr).toHaveLength(4); // stderr says why, should a run crash
       for (const e of res.episodes) {
         if (name === 'hang-client-timeout') {
           expect(e.outcome).toBe('policy_error');

@@ -6,7 +6,7 @@ import { Scene } from '../src/scene/schema';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import type { EpisodeTrace } from '../src/sim/trace';
 import type { EpisodeSpec } from '../src/sim/episode';
-import type { EpisodeRow } from '../src/runner/results';
+import type { EpisodeRow } from '../src/results/schema';
 
 describe('Wilson interval', () => {
   it('matches hand-worked values', () => {

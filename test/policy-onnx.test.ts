@@ -13,8 +13,8 @@ import {
   writeCounterModel,
   writeNanModel,
   writeWindowProbeModel,
-} from '../src/policy/onnx/build';
-import { DUMMY_EPISODE, noiseFrame, observation, solidFrame } from '../src/policy/onnx/fixtures';
+} from '../dev/onnx/build';
+import { DUMMY_EPISODE, noiseFrame, observation, solidFrame } from './helpers/fixtures';
 import { writeDemoPolicies } from '../scripts/make-demo-policies';
 
 const dir = mkdtempSync(join(tmpdir(), 'simgate-policy-'));

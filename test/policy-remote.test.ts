@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpPolicy } from '../src/policy/remote/http-policy';
-import { DUMMY_EPISODE, observation, solidFrame } from '../src/policy/onnx/fixtures';
+import { DUMMY_EPISODE, observation, solidFrame } from './helpers/fixtures';
 import type { ActResult } from '../src/policy/types';
 import { LatencyRecorder, percentile } from '../src/policy/latency';
 

@@ -5,7 +5,7 @@ import { probeResults } from '../src/probes/report';
 import { variantsReport, variantsMarkdown } from '../src/report/variants';
 import { runEpisodes } from '../src/runner/episode-loop';
 import { loadSuite } from '../src/scene/load';
-import type { EpisodeRow } from '../src/runner/results';
+import type { EpisodeRow } from '../src/results/schema';
 import { suiteEpisodes } from '../src/sim/episode';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import { smallSuite } from './helpers/suites';

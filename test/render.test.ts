@@ -6,8 +6,9 @@ import { ConfigError } from '../src/util/errors';
 import { ChromiumRenderer, sceneKeyOf } from '../src/render/chromium-renderer';
 import { RendererCrashedError } from '../src/render/errors';
 import { applySensorNoise } from '../src/render/noise';
-import { decodePng, encodePng } from '../src/render/png';
-import type { CameraRequest, Frame } from '../src/render/types';
+import { decodePng, encodePng } from '../src/image/png';
+import type { CameraRequest } from '../src/sim/camera';
+import type { Frame } from '../src/image/frame';
 
 // A pure-red bottle 1.5 m ahead of the robot, a box off to the right so the view is not empty.
 function makeScene(targetY = 0): Scene {

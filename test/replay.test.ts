@@ -3,24 +3,26 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runBench } from '../src/runner/run';
-import { parseConfig } from '../src/runner/config';
+import { runPlan } from '../src/runner/run';
+import { parseConfig } from '../src/config/config';
 import { runEpisodes } from '../src/runner/episode-loop';
-import type { EpisodeRow, RunResults } from '../src/runner/results';
+import type { EpisodeRow, RunResults } from '../src/results/schema';
 import { StraightPolicy } from '../src/policy/scripted';
 import type { Policy } from '../src/policy/types';
 import { ChromiumRenderer } from '../src/render/chromium-renderer';
 import { launchBrowser, type BrowserHost } from '../src/render/browser';
-import { decodePng } from '../src/render/png';
-import type { Frame } from '../src/render/types';
+import { decodePng } from '../src/image/png';
+import type { Frame } from '../src/image/frame';
 import { suiteEpisodes } from '../src/sim/episode';
 import { makeProfile } from '../src/sim/profile';
 import type { EpisodeTrace } from '../src/sim/trace';
-import { findRow, loadResults, replaySpec, tracedRows, type LoadedResults } from '../src/replay/load';
+import { findRow, replaySpec, tracedRows } from '../src/replay/load';
+import { readResults, type LoadedResults } from '../src/results/read';
 import { resimulate } from '../src/replay/simulate';
 import { renderCamera } from '../src/replay/prepare';
 import { exportEpisode, gifInfo } from '../src/replay/export';
 import { startViewerServer, type ViewerServer } from '../src/replay/server';
+import { actionArrow, actionArrows, arrowDrive } from '../src/replay/action-arrow';
 import { openReplay, type ReplaySession } from '../src/replay/session';
 import { parseSuite } from '../src/scene/load';
 import { smallSuite, tempDir, writeSuite } from './helpers/suites';
@@ -37,8 +39,8 @@ let failed: EpisodeRow & { trace: EpisodeTrace };
 
 beforeAll(async () => {
   const config = parseConfig({ policies: ['straight', 'random'], suites: [suiteFile], episodesPerScene: 1, outputDir: out, batchSize: 2 }, 'test');
-  results = await runBench(config);
-  loaded = loadResults(out);
+  results = await runPlan(config);
+  loaded = readResults(out);
   failed = tracedRows(results, { failuresOnly: true }).find((r) => r.trace.actions.length >= 2)!;
 }, 120_000);
 
@@ -102,6 +104,26 @@ describe('replay: physics from the trace', () => {
     const { row } = findRow(results, failed.episodeId.slice(0, 8), failed.policy);
     expect(row.episodeId).toBe(failed.episodeId);
     expect(() => findRow(results, 'ffffffffffff')).toThrow(/No episode/);
+  });
+});
+
+describe('replay: action arrows', () => {
+  it('are the displacement the profile drive commands', () => {
+    const profile = makeProfile({ speed: 0.6, pulseSeconds: 0.5, controlPeriodSeconds: 0.5 });
+    const drive = arrowDrive(profile);
+    // pulse: direction only, speed × pulse duration long, whatever the magnitude
+    const a = actionArrow('pulse', drive, [0.3, 0.3], 0);
+    expect(Math.hypot(a.dx, a.dy)).toBeCloseTo(0.3);
+    expect(a.fwd).toBeCloseTo(a.left);
+    const facingY = actionArrow('pulse', drive, [1, 0], Math.PI / 2);
+    expect([facingY.dx, facingY.dy]).toEqual([expect.closeTo(0), expect.closeTo(0.3)]);
+    expect(actionArrow('pulse', drive, [profile.deadband / 2, 0], 0)).toEqual({ fwd: 0, left: 0, dx: 0, dy: 0 });
+    // velocity: capped at the profile speed, over one control period
+    expect(actionArrow('velocity', drive, [0.2, 0], 0).fwd).toBeCloseTo(0.1);
+    expect(actionArrow('velocity', drive, [2, 0, 1], 0).fwd).toBeCloseTo(0.3);
+    // the lab's default: 0.5 m/s × 0.4 s = 0.2 m per pulse
+    const lab = actionArrow('pulse', arrowDrive(makeProfile({})), [1, -1], 1);
+    expect(Math.hypot(lab.dx, lab.dy)).toBeCloseTo(0.2);
   });
 });
 
@@ -193,7 +215,7 @@ describe('replay with real headless Chromium', () => {
     const mini: LoadedResults = {
       dir,
       file: join(dir, 'x.json'),
-      results: { ...results, config: { profile }, policies: [policy.info], episodes: [row!] },
+      results: { ...results, config: { ...results.config, profile }, policies: [policy.info], episodes: [row!] },
     };
     const spec = replaySpec(mini, row as EpisodeRow & { trace: EpisodeTrace });
     const sim = await resimulate(spec.scene, spec.profile, spec.actionMode, spec.trace);
@@ -222,6 +244,18 @@ describe('replay with real headless Chromium', () => {
       session = await openReplay({ results: out, episode: failed.episodeId, policy: failed.policy, renderer });
     }, 120_000);
     afterAll(async () => session?.close());
+
+    it('hands the viewer the arrows the GIF overlay draws', () => {
+      const d = session.prepared.data;
+      expect(d.scene.drive).toEqual(arrowDrive(session.spec.profile));
+      expect(d.arrows).toEqual(actionArrows(d.actionMode, d.scene.drive, d.poses, d.actions));
+      expect(d.arrows.world.length).toBe(d.steps);
+      // what drawTopOverlay computes for a step, from the same data
+      const k = d.steps - 1;
+      const v = actionArrow(d.actionMode, d.scene.drive, d.actions[k]!, d.poses[k]![2]);
+      expect(d.arrows.world[k]).toEqual([v.dx, v.dy]);
+      expect(d.arrows.robot[k]).toEqual([v.fwd, v.left]);
+    });
 
     it('loads the trace, and moving the scrubber moves the robot', async () => {
       expect(session.prepared.data.verify.ok).toBe(true);

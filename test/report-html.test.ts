@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBench } from '../src/runner/run';
-import { parseConfig } from '../src/runner/config';
-import type { RunResults } from '../src/runner/results';
+import { runPlan } from '../src/runner/run';
+import { parseConfig } from '../src/config/config';
+import type { RunResults } from '../src/results/schema';
 import { familyPlot, renderHtmlReport } from '../src/report/html';
 import { writeHtmlReport } from '../src/report/write-html';
 import { gifInfo } from '../src/replay/export';
@@ -18,7 +18,7 @@ let results: RunResults;
 
 beforeAll(async () => {
   const suiteFile = writeSuite(dir, suite, 'suite.json');
-  results = await runBench(parseConfig({ policies: ['oracle', 'straight', 'random'], suites: [suiteFile], episodesPerScene: 2, outputDir: out }, 'test'));
+  results = await runPlan(parseConfig({ policies: ['oracle', 'straight', 'random'], suites: [suiteFile], episodesPerScene: 2, outputDir: out }, 'test'));
 }, 120_000);
 
 describe('report.html', () => {
@@ -67,7 +67,7 @@ describe('--save-frames', () => {
   it('writes every episode’s onboard frames as PNGs (successes too), one per step', async () => {
     const { spawnSync } = await import('node:child_process');
     const { readdirSync } = await import('node:fs');
-    const { decodePng } = await import('../src/render/png');
+    const { decodePng } = await import('../src/image/png');
     const one = parseSuite({ schemaVersion: 1, suite: 'frames', version: 1, scenes: base.scenes.slice(0, 1) }, 'frames.json');
     const d = tempDir('simgate-frames-');
     const file = writeSuite(d, one, 'suite.json');

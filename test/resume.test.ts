@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/runner/config';
-import { runBench } from '../src/runner/run';
+import { parseConfig } from '../src/config/config';
+import { runPlan } from '../src/runner/run';
 import { cli, killChildren, miniSetup, normalised, readJsonl, readResults, rowsWithoutTiming, startCli, waitForLines } from './runner-helpers';
 
 afterEach(killChildren);
@@ -15,9 +15,9 @@ describe('resume after a kill', () => {
     const { dir, suite } = miniSetup('simgate-resume-');
     const clean = join(dir, 'clean');
     const killed = join(dir, 'killed');
-    // The clean reference runs in this process (the CLI's run command calls the same runBench).
+    // The clean reference runs in this process (the CLI's run command calls the same runPlan, through runBench).
     await Promise.all([
-      runBench(parseConfig({ policies: ['oracle', 'straight', 'random'], suites: [suite], episodesPerScene: 2, batchSize: 4, outputDir: clean, report: false }, 'test')),
+      runPlan(parseConfig({ policies: ['oracle', 'straight', 'random'], suites: [suite], episodesPerScene: 2, batchSize: 4, outputDir: clean, report: false }, 'test')),
       (async () => {
         // Slow each episode down so the kill lands mid-run.
         const run = startCli([...base(suite, killed), '--batch', '4'], { SIMGATE_SLOW_MS: '120' });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunResults } from '../src/runner/results';
+import type { RunResults } from '../src/results/schema';
 import { smallSuite, tempDir, writeSuite } from './helpers/suites';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -105,7 +105,7 @@ export function normalised(r: RunResults): string {
   delete c.mergedFrom;
   const config = { ...(c.config as Record<string, unknown>) };
   for (const k of ['outputDir', 'batchSize']) delete config[k];
-  c.config = config;
+  c.config = config as unknown as RunResults['config'];
   c.plan = { ...c.plan!, shardEpisodes: c.plan!.episodes };
   for (const p of c.policies ?? []) if (p.details) delete p.details.latency;
   for (const e of c.episodes ?? []) delete e.timing;

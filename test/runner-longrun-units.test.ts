@@ -1,11 +1,11 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dropPartialTail, JsonlWriter, readJsonlRows } from '../src/runner/jsonl';
+import { dropPartialTail, JsonlWriter, readJsonlRows } from '../src/results/jsonl';
 import { parseShard, shardEpisodes } from '../src/runner/plan';
 import { lockDir } from '../src/runner/resume';
 import { aggregateRows } from '../src/measures/aggregate';
-import type { EpisodeRow } from '../src/runner/results';
+import type { EpisodeRow } from '../src/results/schema';
 import { tempDir } from './helpers/suites';
 
 const row = (id: string, outcome: EpisodeRow['outcome'] = 'success'): EpisodeRow =>

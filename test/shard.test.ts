@@ -2,8 +2,8 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mergeResults } from '../src/runner/merge';
-import { parseConfig } from '../src/runner/config';
-import { runBench } from '../src/runner/run';
+import { parseConfig } from '../src/config/config';
+import { runPlan } from '../src/runner/run';
 import { cli, killChildren, miniSetup, normalised, readJsonl, readResults, rowsWithoutTiming } from './runner-helpers';
 
 afterEach(killChildren);
@@ -20,7 +20,7 @@ describe('--shard i/n and simgate merge', () => {
       cli(shardArgs(1, 4)),
       cli(shardArgs(2, 1)),
       cli(shardArgs(3, 8)),
-      runBench(parseConfig({ policies: POLICIES, suites: [suite], episodesPerScene: 2, batchSize: 5, outputDir: full, report: false }, 'test')),
+      runPlan(parseConfig({ policies: POLICIES, suites: [suite], episodesPerScene: 2, batchSize: 5, outputDir: full, report: false }, 'test')),
     ]);
     for (const r of [r1, r2, r3]) expect(r!.code, r!.stderr).toBe(0);
 

@@ -1,18 +1,15 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { loadConfig, parseConfig, type BenchConfig } from '../runner/config';
-import { runBench, loadSuites } from '../runner/run';
-import { summaryTable, familyTable } from '../report/table';
+import { loadConfig, parseConfig, type BenchConfig } from '../config/config';
+import { runBench, type BenchStatus } from '../runner/bench';
+import { loadSuites } from '../runner/run';
 import { EXIT } from '../util/errors';
 import { Progress } from './progress';
 import { mergeCommand } from './merge';
-import { benchReports, checkBenchInputs } from './bench-report';
 import { compareCommand } from './compare';
 import { baselineCommand } from './baseline';
 import { replayCommandMain } from './replay';
 import { parseShard } from '../runner/plan';
-import type { Renderer } from '../render/types';
 import { specLabel } from '../policy/load';
 import { baselinePath } from '../compare/baselines';
 
@@ -31,7 +28,6 @@ Options:
   --trace-all                 keep traces of successful episodes too
   --trace-frames              also store the onboard frames of failed episodes as PNGs
   --save-frames               store the onboard frames of every episode as PNGs
-                              (<out>/traces/<policy>/<episodeId>/NNN.png)
                               (<out>/traces/<policy>/<episodeId>/NNN.png)
   --report-gifs <n>           failure clips per policy in report.html (default 10; 0 = none)
   --no-report                 do not write report.html
@@ -121,11 +117,9 @@ export async function runCommand(args: string[]): Promise<number> {
     },
     `${file ?? '(defaults)'} + command-line flags`,
   );
-  loadSuites(config.suites); // fail fast (exit 2) on a bad scene file, before launching anything
-  const baseline = checkBenchInputs(config); // and on an unknown --baseline / --probe
   const shard = values.shard ? parseShard(values.shard) : undefined;
-
   const progress = new Progress(Boolean(values.quiet || values.json));
+  const slowMs = testingSlowMs();
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(EXIT.interrupted);
@@ -136,35 +130,37 @@ export async function runCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const results = await runBench(config, {
+    const run = await runBench(config, {
       onPolicyStart: (info, total, already) => progress.start(info, total, already),
-      onEpisode: (row) => progress.episode(row),
+      onEpisode: async (row) => {
+        progress.episode(row);
+        if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
+      },
       onPolicyEnd: () => progress.end(),
-      launchRenderer: launchChromium,
       shouldStop: () => stop,
       onNotice: (msg) => progress.notice(msg),
-    }, { resume: Boolean(values.resume), ...(shard ? { shard } : {}) });
-    if (values.json) process.stdout.write(JSON.stringify(results) + '\n');
-    else {
-      process.stdout.write(summaryTable(results));
-      process.stdout.write(familyTable(results));
-      process.stdout.write(`Results: ${join(config.outputDir, 'results.json')}${results.shard ? ` (shard ${results.shard.index}/${results.shard.total}: combine with \`simgate merge\`)` : ''}\n`);
-      if (!results.complete) process.stdout.write(`Incomplete: ${results.episodes.length} of ${results.plan!.shardEpisodes * results.policies.length} episode rows; finish with --resume --out ${config.outputDir}\n`);
-    }
-    if ((config.report || config.traceFrames) && !stop) {
-      const { writeHtmlReport } = await import('../report/write-html');
-      const rep = await writeHtmlReport(config.outputDir, results, { maxGifsPerPolicy: config.report ? config.reportGifs : 0, traceFrames: config.traceFrames, allFrames: config.saveAllFrames, launchRenderer: launchChromium, log: (l) => progress.notice(l) });
-      if (!values.json) process.stdout.write(`Report: ${rep.file} (${rep.clips} failure clips, ${(rep.ms / 1000).toFixed(1)} s)\n`);
-    }
-    if (stop) return EXIT.interrupted;
-    const compared = benchReports(results, config, baseline, { json: Boolean(values.json) });
-    if (compared !== EXIT.ok) return compared;
-    const errors = results.aggregates.filter((a) => a.family === 'all').reduce((s, a) => s + a.errors, 0);
-    return errors > 0 ? EXIT.failure : EXIT.ok;
+      print: values.json ? () => {} : (text) => process.stdout.write(text),
+      resume: Boolean(values.resume),
+      ...(shard ? { shard } : {}),
+    });
+    if (values.json) process.stdout.write(JSON.stringify(run.results) + '\n');
+    return EXIT_FOR_STATUS[run.status];
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+}
+
+/** Playwright Test's exit codes: 0 pass, 1 regression or errored episodes, 130 interrupted. */
+const EXIT_FOR_STATUS: Record<BenchStatus, number> = { passed: EXIT.ok, regressed: EXIT.failure, errors: EXIT.failure, interrupted: EXIT.interrupted };
+
+/**
+ * Testing hook: `SIMGATE_SLOW_MS=<ms>` sleeps that long after each finished episode, so tests can
+ * kill a CLI run part-way. Read here, at the edge, and never inside the episode loop.
+ */
+function testingSlowMs(): number {
+  const v = Number(process.env.SIMGATE_SLOW_MS ?? 0);
+  return Number.isFinite(v) && v > 0 ? v : 0;
 }
 
 /**
@@ -183,11 +179,6 @@ function gateForPolicies(config: BenchConfig, policies: string[]): BenchConfig {
 
 function storedBaselineExists(name: string): boolean {
   return /^[A-Za-z0-9_.-]+$/.test(name) && existsSync(baselinePath(name));
-}
-
-async function launchChromium(): Promise<Renderer> {
-  const { ChromiumRenderer } = await import('../render/chromium-renderer');
-  return ChromiumRenderer.launch({});
 }
 
 const SCENES_HELP = `simgate scenes — validate scene suites

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { compareJson, compareRows, compareTable, loadResults, policyRows } from '../compare';
+import { compareJson, compareRows, compareTable, policyRows } from '../compare';
+import { readRows } from '../results/read';
 import { ConfigError, EXIT } from '../util/errors';
 
 const HELP = `simgate compare — paired comparison of two results files (B against baseline A)
@@ -46,8 +47,8 @@ export async function compareCommand(args: string[]): Promise<number> {
   }
   if (positionals.length !== 2) throw new ConfigError(`compare needs two results files, got ${positionals.length}`, 'Usage: simgate compare <a/results.json> <b/results.json>');
   const [fa, fb] = positionals as [string, string];
-  const ra = loadResults(fa);
-  const rb = loadResults(fb);
+  const ra = readRows(fa);
+  const rb = readRows(fb);
   const a = policyRows(ra, values['policy-a'], '--policy-a');
   // B defaults to its only policy, else to A's policy name (same checkpoint, another run).
   const bNames = new Set(rb.episodes.map((r) => r.policy));

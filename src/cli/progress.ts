@@ -1,5 +1,5 @@
 import type { PolicyInfo } from '../policy/types';
-import type { EpisodeRow } from '../runner/results';
+import type { EpisodeRow } from '../results/schema';
 import { colours } from './style';
 
 /**

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { EXIT } from '../util/errors';
-import { findRow, isFailure, loadResults, replaySpec, tracedRows } from '../replay/load';
-import { resimulate, describeDivergence } from '../replay/simulate';
+import { findRow, isFailure, replaySpec, tracedRows } from '../replay/load';
+import { readResults } from '../results/read';
+import { checkReplays } from '../replay/check';
 import { exportEpisode } from '../replay/export';
 import { openReplay, replayCommand } from '../replay/session';
 import { colours } from './style';
@@ -59,7 +60,7 @@ export async function replayCommandMain(args: string[]): Promise<number> {
   const suites = values.suite;
 
   if (values.list) {
-    const loaded = loadResults(resultsPath);
+    const loaded = readResults(resultsPath);
     const rows = tracedRows(loaded.results).filter((r) => !values.policy || r.policy === values.policy);
     for (const r of rows) process.stdout.write(`${r.episodeId}  ${r.policy.padEnd(20)} ${r.outcome.padEnd(12)} ${r.sceneId} seed ${r.seed} (${r.trace.actions.length} steps)\n`);
     process.stdout.write(`${rows.length} traced episodes (${rows.filter(isFailure).length} failed)\n`);
@@ -67,25 +68,16 @@ export async function replayCommandMain(args: string[]): Promise<number> {
   }
 
   if (values.check) {
-    const loaded = loadResults(resultsPath);
-    const rows = episode ? [findRow(loaded.results, episode, values.policy).row] : tracedRows(loaded.results).filter((r) => !values.policy || r.policy === values.policy);
-    let bad = 0;
-    for (const row of rows) {
-      const spec = replaySpec(loaded, row, { suites });
-      const sim = await resimulate(spec.scene, spec.profile, spec.actionMode, spec.trace);
-      if (sim.divergence || sim.malformed) {
-        bad++;
-        err(`${c.red(c.bold('REPLAY DIVERGED'))} ${row.policy} ${row.episodeId} (${row.sceneId} seed ${row.seed}): ${sim.divergence ? describeDivergence(sim.divergence) : sim.malformed}`);
-      }
-    }
-    const msg = `${rows.length - bad}/${rows.length} traced episodes replay bit-identically`;
-    if (bad) err(c.red(c.bold(msg)));
+    const { checked, diverged } = await checkReplays(readResults(resultsPath), { ...(episode ? { episode } : {}), ...(values.policy ? { policy: values.policy } : {}), ...(suites ? { suites } : {}) });
+    for (const { row, message } of diverged) err(`${c.red(c.bold('REPLAY DIVERGED'))} ${row.policy} ${row.episodeId} (${row.sceneId} seed ${row.seed}): ${message}`);
+    const msg = `${checked - diverged.length}/${checked} traced episodes replay bit-identically`;
+    if (diverged.length) err(c.red(c.bold(msg)));
     else process.stdout.write(`${c.green('ok')} ${msg}\n`);
-    return bad ? EXIT.failure : EXIT.ok;
+    return diverged.length ? EXIT.failure : EXIT.ok;
   }
 
   if (values.export) {
-    const loaded = loadResults(resultsPath);
+    const loaded = readResults(resultsPath);
     const { row } = findRow(loaded.results, episode, values.policy);
     const spec = replaySpec(loaded, row, { suites });
     const renderer = values['no-render'] ? null : await (await import('../render/chromium-renderer')).ChromiumRenderer.launch({});

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../version';
 import { ConfigError } from '../util/errors';
-import { loadResults, policyRows } from './load';
+import { readRows } from '../results/read';
+import { policyRows } from './load';
 
 /** Stored baselines: one policy's episode rows, committed so CI can compare against them. */
 export const BASELINE_DIR = join('benchmarks', 'baselines');
@@ -17,7 +18,7 @@ export function baselinePath(name: string, dir = BASELINE_DIR): string {
  * dropped (they are large and not compared); rows keep their episode ids and measures.
  */
 export function updateBaseline(name: string, resultsFile: string, policy?: string, dir = BASELINE_DIR): { file: string; policy: string; episodes: number } {
-  const res = loadResults(resultsFile);
+  const res = readRows(resultsFile);
   const { policy: info, rows } = policyRows(res, policy, '--policy');
   const file = baselinePath(name, dir);
   mkdirSync(dir, { recursive: true });

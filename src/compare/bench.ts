@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { RunResults } from '../runner/results';
+import type { RunResults } from '../results/schema';
 import { ConfigError } from '../util/errors';
 import { baselinePath, listBaselines } from './baselines';
 import { compareRows, type Comparison } from './compare';
-import { loadResults, policyRows } from './load';
+import { readRows } from '../results/read';
+import { policyRows } from './load';
 
 export type BaselineSpec = { kind: 'policy'; name: string } | { kind: 'file'; file: string };
 
@@ -41,7 +42,7 @@ export function benchComparisons(
     const a = side(spec.name, 'this run');
     return { comparisons: names.filter((n) => n !== spec.name).map((n) => compareRows(a, side(n, 'this run'), tolerance)), skipped: [] };
   }
-  const base = loadResults(spec.file);
+  const base = readRows(spec.file);
   const inFile = [...new Set(base.episodes.map((r) => r.policy))];
   const fromFile = (n?: string) => {
     const { policy, rows } = policyRows(base, n, '--baseline');

@@ -1,4 +1,4 @@
-import type { EpisodeRow } from '../runner/results';
+import type { EpisodeRow } from '../results/schema';
 import { mcnemarExact } from '../stats/mcnemar';
 import { pairedMde } from '../stats/mde';
 import { newcombePaired, type DiffInterval, type PairedTable } from '../stats/paired-diff';

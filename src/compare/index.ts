@@ -2,7 +2,7 @@
 export { compareRows, groupOf, METHODS, type Comparison, type CompareGroup, type EpisodeRef, type SideStats, type UnpairedEpisode } from './compare';
 export { pairRows, type Pairing } from './pair';
 export { verdict, overall, ALPHA, type Verdict } from './verdict';
-export { loadResults, policyRows, type LoadedResults } from './load';
+export { policyRows } from './load';
 export { compareTable, compareJson } from './render';
 export { BASELINE_DIR, baselinePath, updateBaseline, listBaselines } from './baselines';
 export { resolveBaseline, benchComparisons, type BaselineSpec } from './bench';

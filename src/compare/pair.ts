@@ -1,4 +1,4 @@
-import type { EpisodeRow } from '../runner/results';
+import type { EpisodeRow } from '../results/schema';
 import { ConfigError } from '../util/errors';
 
 export interface Pairing {

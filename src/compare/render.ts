@@ -1,7 +1,7 @@
 import { getBorderCharacters, table } from 'table';
 import type { CompareGroup, Comparison, EpisodeRef } from './compare';
+import { pct } from '../util/format';
 
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const pval = (p: number) => (p >= 0.9995 ? '1' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
 const style = { border: getBorderCharacters('norc'), drawHorizontalLine: (i: number, n: number) => i <= 1 || i === n };

@@ -1,4 +1,4 @@
-import type { Aggregate, EpisodeRow } from '../runner/results';
+import type { Aggregate, EpisodeRow } from '../results/schema';
 import { wilson } from '../stats/wilson';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { PolicySpec } from '../runner/config';
+import type { PolicySpec } from './spec';
 import { ConfigError } from '../util/errors';
 import { SCRIPTED, isScripted } from './scripted';
 import type { Policy } from './types';

@@ -1,7 +1,7 @@
 import { planPath } from '../scene/geometry';
 import type { LoadedSuite } from '../scene/load';
 import type { Scene } from '../scene/schema';
-import { episodeId, type EpisodeSpec } from '../sim/episode';
+import { makeEpisode } from '../sim/episode';
 import { canonicalJson, sha256 } from '../util/hash';
 import type { ProbeEpisodes, ProbeName } from './types';
 
@@ -43,17 +43,7 @@ export function deriveEpisodes(
     }
     const hash = derived === scene ? (suite.sceneHashes[scene.id] as string) : sha256(canonicalJson(derived));
     for (let seed = 0; seed < episodesPerScene; seed++) {
-      out.episodes.push({
-        id: episodeId(suite.suite, suite.version, derived.id, seed, hash, probe),
-        suite: suite.suite,
-        suiteVersion: suite.version,
-        scene: derived,
-        sceneHash: hash,
-        seed,
-        split: derived.split,
-        family: derived.family,
-        probe,
-      } satisfies EpisodeSpec);
+      out.episodes.push(makeEpisode(suite, derived, hash, seed, probe));
     }
   }
   return out;

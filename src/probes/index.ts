@@ -1,4 +1,4 @@
-import type { Frame } from '../render/types';
+import type { Frame } from '../image/frame';
 import type { LoadedSuite } from '../scene/load';
 import type { EpisodeSpec } from '../sim/episode';
 import { ConfigError } from '../util/errors';
@@ -45,4 +45,4 @@ export function baseSceneId(sceneId: string, probe: string | undefined): string 
 export { PROBE_NAMES, type Probe, type ProbeName } from './types';
 export { swapInstruction, swapSideWords } from './instruction-swap';
 export { shiftScene } from './memorisation';
-export { swapRedBlue } from './channel-order';
+export { swapRedBlue } from '../image/channels';

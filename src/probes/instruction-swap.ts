@@ -28,7 +28,7 @@ export function swapInstruction(scene: Scene): Scene | string {
 }
 
 /**
- * Catches failure mode 1 (a model that ignored left/right): every in-distribution layout is
+ * Catches a policy that ignores left/right in the instruction: every in-distribution layout is
  * run again told the other side. A policy that ignores the instruction passes on the same side
  * both times, so over each (base, swapped) pair it follows the instruction half the time.
  */

@@ -37,7 +37,7 @@ export function shiftScene(scene: Scene, sceneHash: string): Scene | string {
 }
 
 /**
- * Catches failure mode 2 (actions memorised by frame index): the scene reads the same but the
+ * Catches a policy that memorised its actions by frame index: the scene reads the same but the
  * distances differ, so a fixed per-frame action sequence misses the goal while a policy that
  * looks where it is going does not.
  */

@@ -1,11 +1,12 @@
 import { getBorderCharacters, table } from 'table';
 import type { PolicyInfo } from '../policy/types';
-import type { EpisodeRow } from '../runner/results';
+import type { EpisodeRow } from '../results/schema';
 import { mcnemarExact } from '../stats/mcnemar';
 import { newcombePaired, type DiffInterval, type PairedTable } from '../stats/paired-diff';
 import { wilson, type Interval } from '../stats/wilson';
 import { baseSceneId, isProbeName } from './index';
 import type { ProbeName } from './types';
+import { pct, pctWithInterval } from '../util/format';
 
 export interface Rate {
   k: number;
@@ -125,7 +126,6 @@ function instructionStats(pairs: { base: EpisodeRow; probed: EpisodeRow }[]): In
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 /** Terminal table: one row per policy × probe. */
@@ -141,7 +141,7 @@ export function probeTable(results: readonly ProbeResult[]): string {
       na ? '–' : pct(r.probed.rate),
       na ? '–' : `${pts(r.change.diff)} [${pts(r.change.lo)}, ${pts(r.change.hi)}]`,
       na ? '–' : r.p < 0.0001 ? '<0.0001' : r.p.toFixed(4),
-      r.instruction ? `${pct(r.instruction.followed.rate)} [${(100 * r.instruction.followed.ci95.lo).toFixed(0)}–${(100 * r.instruction.followed.ci95.hi).toFixed(0)}] of ${r.instruction.passed}` : '',
+      r.instruction ? `${pctWithInterval(r.instruction.followed.rate, r.instruction.followed.ci95)} of ${r.instruction.passed}` : '',
       na ? `n/a (${r.note})` : r.flag,
     ]);
   }

@@ -1,4 +1,4 @@
-import type { Frame } from '../render/types';
+import type { Frame } from '../image/frame';
 import type { LoadedSuite } from '../scene/load';
 import type { EpisodeSpec } from '../sim/episode';
 
@@ -12,7 +12,8 @@ export interface ProbeEpisodes {
 }
 
 /**
- * A probe: a derived suite of episodes that targets one known failure mode (REFERENCE §1).
+ * A probe: a derived suite of episodes that targets one known failure mode of a trained policy
+ * (ignoring the instruction, memorising actions by frame index, the wrong colour order).
  * Derived episodes carry `probe` (part of their id), so they never pair with base episodes by
  * accident and are reported in their own column.
  */

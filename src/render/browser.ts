@@ -64,7 +64,10 @@ export function resolveGlMode(opt?: GlMode): GlMode {
   return v;
 }
 
-/** Chromium flags. See REFERENCE §3: these are what give WebGL2 headless as root on SwiftShader. */
+/**
+ * Chromium flags: headless WebGL2 through ANGLE on SwiftShader works as root only with the sandbox
+ * off, and the background-networking flags keep an offline machine from retrying connections.
+ */
 export function chromiumArgs(gl: GlMode, userDataDir: string): string[] {
   const base = [
     '--headless=new',

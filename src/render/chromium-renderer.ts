@@ -1,20 +1,21 @@
 import type { Page } from 'puppeteer';
 import type { Scene } from '../scene/schema';
 import { TARGET_HEIGHT, TARGET_RADIUS } from '../scene/geometry';
-import { DEFAULT_PROFILE, type RobotProfile } from '../sim/profile';
-import type { RobotPose } from '../sim/world';
 import { ConfigError } from '../util/errors';
 import { canonicalJson, sha256 } from '../util/hash';
 import { launchBrowser, type BrowserHost, type BrowserOptions } from './browser';
 import { RendererCrashedError } from './errors';
 import { applySensorNoise, poseNoiseSeed } from './noise';
+import { decodeQoiRgb } from './qoi';
 import { startPageServer, type PageServer } from './server';
-import type { CameraRequest, Frame, Renderer } from './types';
+import { topDownFrame, topDownRequest, type TopDownOptions } from './top-down';
+import type { CameraRequest, Renderer } from '../sim/camera';
+import type { Frame } from '../image/frame';
 
 export interface ChromiumRendererOptions extends BrowserOptions {
   /**
    * Pages (each its own WebGL context) that split a large batch between them. Moving pixels out
-   * of Chromium is the bottleneck and pages overlap it (REFERENCE §3: 2 pages ≈ +35% steps/s).
+   * of Chromium is the bottleneck and pages overlap it (measured on 2 cores: 2 pages ≈ +35% steps/s).
    */
   pages?: number;
   /** After a crash, relaunch on the next render() instead of throwing again. */
@@ -33,23 +34,6 @@ export interface ChromiumRendererOptions extends BrowserOptions {
   pageTimeoutMs?: number;
 }
 
-export interface TopDownOptions {
-  /** Cache key of the scene; default sha256 of its canonical JSON. */
-  sceneKey?: string;
-  width?: number;
-  height?: number;
-  /** Where to draw the robot; default the last path point, heading along the last segment. */
-  pose?: RobotPose;
-  /** Draw the robot at all (default true); false gives a clean background for overlays. */
-  showRobot?: boolean;
-  profile?: RobotProfile;
-  /** Drawn as red dots (collisions). */
-  contacts?: { x: number; y: number }[];
-  /** Draw the goal circle (green). Default true. */
-  showGoal?: boolean;
-  /** Metres of margin around the room. */
-  margin?: number;
-}
 
 interface PageState {
   page: Page;
@@ -91,57 +75,6 @@ declare global {
 }
 
 const CRASH_RE = /target closed|session closed|connection closed|browser has disconnected|protocol error|detached|crashed|not connected/i;
-
-/**
- * Decode a frame from the page's QOI coder (src/render/page/qoi.js: QOI ops, no header/end marker,
- * alpha 255) into packed RGB. Throws if the data do not fill exactly w·h pixels.
- */
-export function decodeQoiRgb(src: Uint8Array, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h * 3);
-  const index = new Uint8Array(64 * 3);
-  let r = 0, g = 0, b = 0, p = 0, o = 0;
-  const end = out.length;
-  while (o < end && p < src.length) {
-    const b1 = src[p++]!;
-    if (b1 === 0xfe) {
-      r = src[p++]!;
-      g = src[p++]!;
-      b = src[p++]!;
-    } else if ((b1 & 0xc0) === 0x00) {
-      r = index[b1 * 3]!;
-      g = index[b1 * 3 + 1]!;
-      b = index[b1 * 3 + 2]!;
-    } else if ((b1 & 0xc0) === 0x40) {
-      r = (r + ((b1 >> 4) & 3) - 2) & 255;
-      g = (g + ((b1 >> 2) & 3) - 2) & 255;
-      b = (b + (b1 & 3) - 2) & 255;
-    } else if ((b1 & 0xc0) === 0x80) {
-      const b2 = src[p++]!;
-      const vg = (b1 & 63) - 32;
-      r = (r + vg - 8 + (b2 >> 4)) & 255;
-      g = (g + vg) & 255;
-      b = (b + vg - 8 + (b2 & 15)) & 255;
-    } else {
-      let run = (b1 & 63) + 1;
-      if (o + run * 3 > end) break;
-      while (run-- > 0) {
-        out[o++] = r;
-        out[o++] = g;
-        out[o++] = b;
-      }
-      continue;
-    }
-    const hi = ((r * 3 + g * 5 + b * 7 + 255 * 11) & 63) * 3;
-    index[hi] = r;
-    index[hi + 1] = g;
-    index[hi + 2] = b;
-    out[o++] = r;
-    out[o++] = g;
-    out[o++] = b;
-  }
-  if (o !== end || p !== src.length) throw new Error(`render page sent a bad QOI frame (${o}/${end} bytes decoded, ${p}/${src.length} read)`);
-  return out;
-}
 
 export function sceneKeyOf(scene: Scene): string {
   return sha256(canonicalJson(scene)).slice(0, 16);
@@ -388,50 +321,20 @@ export class ChromiumRenderer implements Renderer {
 
   /**
    * Orthographic view of the scene from above (x right, y up): the path as a blue line, the robot
-   * at the last pose, contacts as red dots, the goal as a green ring.
+   * at the last pose, contacts as red dots, the goal as a green ring. top-down.ts builds the page
+   * request and reads the answer; this only runs it on the first page.
    */
   async topDown(scene: Scene, path: readonly { x: number; y: number }[], opts: TopDownOptions = {}): Promise<Frame> {
     await this.ready();
-    const key = opts.sceneKey ?? sceneKeyOf(scene);
-    const w = opts.width ?? 320;
-    const h = opts.height ?? 320;
-    let robot: { x: number; y: number; yaw: number; qz: number; qw: number } | null = null;
-    if (opts.pose) robot = opts.pose;
-    else if (path.length > 0) {
-      const last = path[path.length - 1]!;
-      let yaw = scene.robot.start.yaw;
-      for (let i = path.length - 2; i >= 0; i--) {
-        const p = path[i]!;
-        if (Math.hypot(last.x - p.x, last.y - p.y) > 1e-6) {
-          yaw = Math.atan2(last.y - p.y, last.x - p.x);
-          break;
-        }
-      }
-      robot = { x: last.x, y: last.y, yaw, qz: 0, qw: 0 }; // qz=qw=0: page uses yaw
-    } else robot = { ...scene.robot.start, qz: 0, qw: 0 };
+    const req = topDownRequest(scene, opts.sceneKey ?? sceneKeyOf(scene), path, opts);
     const ps = this.pages[0]!;
-    const payloadPath = path.map((p) => ({ x: p.x, y: p.y }));
     const res = await this.onPage(ps, async () => {
-      const { upload, drop, commit } = this.plan(ps, new Map([[key, scene]]));
-      const r = await ps.page.evaluate((p) => window.__simgate.topDown(p), {
-        scenes: upload,
-        drop,
-        key,
-        w,
-        h,
-        path: payloadPath,
-        contacts: opts.contacts ?? [],
-        robot: opts.showRobot === false ? null : robot,
-        profile: opts.profile ?? DEFAULT_PROFILE,
-        goal: opts.showGoal === false ? null : scene.goal,
-        margin: opts.margin ?? 0.15,
-      });
+      const { upload, drop, commit } = this.plan(ps, new Map([[req.key, scene]]));
+      const r = await ps.page.evaluate((p) => window.__simgate.topDown(p), { scenes: upload, drop, ...req });
       commit();
       return r;
     });
-    const buf = Buffer.from(res.b64, 'base64');
-    if (buf.length !== w * h * 3) throw new Error(`topDown returned ${buf.length} bytes, expected ${w * h * 3}`);
-    return { width: w, height: h, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) };
+    return topDownFrame(res.b64, req.w, req.h);
   }
 
   /** The browser's process id (for tests that simulate a crash). */

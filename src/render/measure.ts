@@ -1,5 +1,5 @@
 import type { ChromiumRenderer } from './chromium-renderer';
-import type { CameraRequest } from './types';
+import type { CameraRequest } from '../sim/camera';
 
 export interface RenderCost {
   batch: number;

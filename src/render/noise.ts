@@ -1,4 +1,4 @@
-import type { Frame } from './types';
+import type { Frame } from '../image/frame';
 import type { RobotPose } from '../sim/world';
 
 /** murmur3-style finaliser: a well-mixed 32-bit hash, integer ops only. */

@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { startStaticServer, type StaticServer } from '../util/static-server';
 
 /** Directory of three's ES builds (three.module.js imports ./three.core.js, so serve the folder). */
 function threeBuildDir(): string {
@@ -25,56 +23,19 @@ install().then(() => { window.__simgateReady = true; }, (e) => { window.__simgat
 </script>
 </body></html>`;
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.map': 'application/json' };
-
-export interface PageServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Resolve `rel` inside `root`, refusing anything that climbs out of it. */
-function inside(root: string, rel: string): string | null {
-  const p = normalize(join(root, rel));
-  return p.startsWith(root.endsWith(sep) ? root : root + sep) ? p : null;
-}
+export type PageServer = Pick<StaticServer, 'url' | 'close'>;
 
 /** A loopback-only static server for the page: bound to 127.0.0.1 on a random port. */
 export async function startPageServer(): Promise<PageServer> {
-  const threeDir = threeBuildDir();
-  const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
-    let file: string | null = null;
-    if (path === '/' || path === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
-      res.end(INDEX_HTML);
-      return;
-    }
-    if (path.startsWith('/three/')) file = inside(threeDir, path.slice('/three/'.length));
-    else if (path.startsWith('/page/')) file = inside(PAGE_DIR, path.slice('/page/'.length));
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      const ext = file.slice(file.lastIndexOf('.'));
-      res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
+  const page = { type: 'text/html; charset=utf-8', body: INDEX_HTML };
+  return startStaticServer({
+    mounts: [
+      { prefix: '/three/', root: threeBuildDir() },
+      { prefix: '/page/', root: PAGE_DIR },
+    ],
+    routes: [
+      { path: '/', handle: () => page },
+      { path: '/index.html', handle: () => page },
+    ],
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

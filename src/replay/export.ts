@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as gifNs from 'gifenc';
 import type { ChromiumRenderer } from '../render/chromium-renderer';
-import { encodePng } from '../render/png';
-import type { Frame } from '../render/types';
+import { encodePng } from '../image/png';
+import type { Frame } from '../image/frame';
 import { topView, TOP_MARGIN, type TopView } from './geometry';
-import { slug, tracesRel, type LoadedResults, type ReplaySpec } from './load';
+import type { LoadedResults } from '../results/read';
+import { slug, tracesRel, type ReplaySpec } from './load';
 import { drawTopOverlay, vectorBackground } from './overlay';
 import { collisionPoints, posesFor, renderCamera, sceneSummary, verifyMessage, type ReplayData } from './prepare';
-import { blank, blit, fillRect, label, type Rgb } from './raster';
+import { blank, blit, fillRect, label, type Rgb } from '../image/raster';
 import { resimulate, type Resimulation } from './simulate';
 
 // gifenc is CommonJS with an ESM build: Node (via tsx) exposes its exports on `default`,

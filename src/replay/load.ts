@@ -1,23 +1,16 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { EpisodeRow, RunResults } from '../runner/results';
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { LoadedResults } from '../results/read';
+import type { EpisodeRow, RunResults } from '../results/schema';
 import { loadSuite, type LoadedSuite } from '../scene/load';
 import type { Scene } from '../scene/schema';
-import { episodeId as makeEpisodeId, type EpisodeSpec } from '../sim/episode';
+import { makeEpisode, type EpisodeSpec } from '../sim/episode';
 import { isProbeName, probeEpisodes, probeImageTransform } from '../probes';
-import type { Frame } from '../render/types';
+import type { Frame } from '../image/frame';
 import { makeProfile, type RobotProfile } from '../sim/profile';
 import type { EpisodeTrace } from '../sim/trace';
 import type { ActionMode } from '../sim/world';
 import { ConfigError } from '../util/errors';
-
-/** A results folder (results.json inside) and what is in it. */
-export interface LoadedResults {
-  /** The folder replays, frames and reports are written to (absolute). */
-  dir: string;
-  file: string;
-  results: RunResults;
-}
 
 /**
  * Everything needed to re-simulate (and re-render) one recorded episode: the row and its trace,
@@ -37,22 +30,6 @@ export interface ReplaySpec {
   policySlug: string;
   /** The probe's frame transform, for probe episodes: frames are re-rendered as the policy saw them. */
   imageTransform?: (frame: Frame, episode: EpisodeSpec, step: number) => Frame;
-}
-
-/** Accept a results.json path or the folder holding it. */
-export function loadResults(path: string): LoadedResults {
-  const abs = resolve(path);
-  if (!existsSync(abs)) throw new ConfigError(`No such results file or folder: ${path}`, 'Pass the --out folder of a `simgate run` (default simgate-results) or its results.json.');
-  const file = statSync(abs).isDirectory() ? join(abs, 'results.json') : abs;
-  if (!existsSync(file)) throw new ConfigError(`${path}: no results.json in this folder`, 'Was the run interrupted before it finished? Only finished runs write results.json.');
-  let results: RunResults;
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8')) as RunResults;
-  } catch (e) {
-    throw new ConfigError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-  if (!results || !Array.isArray(results.episodes) || !Array.isArray(results.suites)) throw new ConfigError(`${file}: not a simgate results file (no episodes/suites)`);
-  return { dir: dirname(file), file, results };
 }
 
 /** File-name-safe policy name ("policies/x y" → "policies_x_y"). */
@@ -140,8 +117,7 @@ export function replaySpec(loaded: LoadedResults, row: EpisodeRow & { trace: Epi
     const scene = suite.scenes.find((s) => s.id === row.sceneId);
     const hash = suite.sceneHashes[row.sceneId];
     if (scene && hash) {
-      const id = makeEpisodeId(suite.suite, suite.version, scene.id, row.seed, hash);
-      episode = { id, suite: suite.suite, suiteVersion: suite.version, scene, sceneHash: hash, seed: row.seed, split: scene.split, family: scene.family };
+      episode = makeEpisode(suite, scene, hash, row.seed);
     }
   }
   if (!episode) throw new ConfigError(`Scene ${row.sceneId} is not in ${suite.file}.`);

@@ -1,7 +1,8 @@
-import type { Frame } from '../render/types';
+import type { Frame } from '../image/frame';
 import { toPixel, type TopView } from './geometry';
-import { arrow, blank, disc, fillRect, line, ring, type Rgb } from './raster';
+import { arrow, blank, disc, fillRect, line, ring, type Rgb } from '../image/raster';
 import type { ReplayData } from './prepare';
+import { actionArrow } from './action-arrow';
 
 /** Colours shared with the viewer (viewer.js uses the same values). */
 export const COLOURS = {
@@ -16,26 +17,6 @@ export const COLOURS = {
   floor: [225, 222, 215] as Rgb,
   target: [56, 189, 248] as Rgb,
 };
-
-/**
- * The arrow of an action in world coordinates, from the pose it was taken at: pulse actions are
- * a direction only (fixed throttle for the pulse), velocity actions a velocity over the period.
- */
-export function actionVector(data: Pick<ReplayData, 'actionMode' | 'poses' | 'actions'>, step: number, pulseMetres = 0.2): { dx: number; dy: number } | null {
-  const a = data.actions[step];
-  const p = data.poses[step];
-  if (!a || !p) return null;
-  const lx = a[0] ?? 0;
-  const ly = a[1] ?? 0;
-  const m = Math.hypot(lx, ly);
-  if (m < 0.05) return { dx: 0, dy: 0 };
-  const len = data.actionMode === 'pulse' ? pulseMetres : Math.min(0.4, m * 0.5);
-  const c = Math.cos(p[2]);
-  const s = Math.sin(p[2]);
-  const wx = (c * lx - s * ly) / m;
-  const wy = (s * lx + c * ly) / m;
-  return { dx: wx * len, dy: wy * len };
-}
 
 /** A plain top-down of the scene (used when no browser is available). */
 export function vectorBackground(data: ReplayData, view: TopView): Frame {
@@ -93,7 +74,8 @@ export function drawTopOverlay(background: Frame, data: ReplayData, view: TopVie
   disc(img, rx, ry, rr, COLOURS.robot, 0.85);
   ring(img, rx, ry, rr, Math.max(1.5, lw * 0.75), COLOURS.robotEdge);
   line(img, rx, ry, rx + Math.cos(p[2]) * rr, ry - Math.sin(p[2]) * rr, Math.max(1.5, lw * 0.75), COLOURS.robotEdge);
-  const v = actionVector(data, step);
+  const a = data.actions[step];
+  const v = a ? actionArrow(data.actionMode, data.scene.drive, a, p[2]) : null;
   if (v && (v.dx || v.dy)) {
     const [ex, ey] = px(p[0] + v.dx, p[1] + v.dy);
     arrow(img, rx, ry, ex, ey, lw * 1.2, COLOURS.action);

@@ -2,13 +2,16 @@ import { cameraRequest as envCameraRequest } from '../sim/vec-env';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChromiumRenderer } from '../render/chromium-renderer';
-import { encodePng } from '../render/png';
-import type { CameraRequest, Frame } from '../render/types';
+import { encodePng } from '../image/png';
+import type { CameraRequest } from '../sim/camera';
+import type { Frame } from '../image/frame';
 import type { MeasureValue } from '../measures/types';
 import type { TraceEvent } from '../sim/trace';
 import type { RobotPose } from '../sim/world';
+import { actionArrows, arrowDrive, type ActionArrows, type ArrowDrive } from './action-arrow';
 import { contactPoint, topSize, topView, TOP_MARGIN, type TopView } from './geometry';
-import { replayRel, type LoadedResults, type ReplaySpec } from './load';
+import type { LoadedResults } from '../results/read';
+import { replayRel, type ReplaySpec } from './load';
 import { describeDivergence, resimulate, type Divergence, type Resimulation } from './simulate';
 
 /** What the viewer loads for one episode (replay/<policy>/<episodeId>/replay.json). */
@@ -36,6 +39,8 @@ export interface ReplayData {
   steps: number;
   poses: [number, number, number][];
   actions: number[][];
+  /** The arrow of each action (actionArrows): the viewer draws these and computes none itself. */
+  arrows: ActionArrows;
   contacts: string[][];
   /** Recorded state hash per step (index 0 = start). */
   hashes: string[];
@@ -49,6 +54,8 @@ export interface ReplayData {
     target: { kind: string; x: number; y: number };
     goal: { x: number; y: number; radius: number };
     robotRadius: number;
+    /** The robot's drive, from the profile: what action arrows are measured from. */
+    drive: ArrowDrive;
   };
   verify: { ok: boolean; message: string; divergence?: Divergence };
   /** Frame file names relative to this file's folder (null: prepared without a browser). `top` is the scene from above without the robot. */
@@ -146,8 +153,9 @@ export async function prepareEpisode(loaded: LoadedResults, spec: ReplaySpec, op
   const jsonPath = join(dir, 'replay.json');
   if (!opts.force && existsSync(jsonPath)) {
     const data = JSON.parse(readFileSync(jsonPath, 'utf8')) as ReplayData;
-    // Reuse only a complete one (with images when a renderer is available now).
-    if (!opts.renderer || data.images.cam) return { dir, rel, data, sim: null };
+    // Reuse only a complete one (with images when a renderer is available now, and made by a
+    // version that wrote the arrows).
+    if (data.arrows && (!opts.renderer || data.images.cam)) return { dir, rel, data, sim: null };
   }
   const sim = await resimulate(spec.scene, spec.profile, spec.actionMode, spec.trace);
   const poses = posesFor(spec, sim);
@@ -169,6 +177,7 @@ export async function prepareEpisode(loaded: LoadedResults, spec: ReplaySpec, op
   }
   const { row, trace, scene } = spec;
   const v = verifyMessage(sim);
+  const posesXyYaw = poses.map((p): [number, number, number] => [p.x, p.y, p.yaw]);
   const data: ReplayData = {
     format: 1,
     episodeId: row.episodeId,
@@ -190,8 +199,9 @@ export async function prepareEpisode(loaded: LoadedResults, spec: ReplaySpec, op
     measures: row.measures,
     actionMode: spec.actionMode,
     steps: trace.actions.length,
-    poses: poses.map((p) => [p.x, p.y, p.yaw]),
+    poses: posesXyYaw,
     actions: trace.actions,
+    arrows: actionArrows(spec.actionMode, arrowDrive(spec.profile), posesXyYaw, trace.actions),
     contacts: trace.contacts,
     hashes: trace.hashes,
     collisions: collisionPoints(spec, poses),
@@ -216,5 +226,6 @@ export function sceneSummary(spec: ReplaySpec): ReplayData['scene'] {
     target: { kind: scene.target.kind, x: scene.target.pose.x, y: scene.target.pose.y },
     goal: scene.goal,
     robotRadius: spec.profile.radius,
+    drive: arrowDrive(spec.profile),
   };
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChromiumRenderer } from '../render/chromium-renderer';
-import { findRow, isFailure, loadResults, replayRel, replaySpec, tracedRows, type LoadedResults, type ReplaySpec } from './load';
+import { readResults, type LoadedResults } from '../results/read';
+import { findRow, isFailure, replayRel, replaySpec, tracedRows, type ReplaySpec } from './load';
 import { prepareEpisode, type Prepared } from './prepare';
 import { startViewerServer, type ViewerServer } from './server';
 
@@ -64,7 +65,7 @@ export function writeIndex(loaded: LoadedResults, start: { policy: string; episo
  * it and start the viewer server. Other episodes are prepared on demand when the viewer asks.
  */
 export async function openReplay(opts: ReplaySessionOptions): Promise<ReplaySession> {
-  const loaded = loadResults(opts.results);
+  const loaded = readResults(opts.results);
   const { row } = findRow(loaded.results, opts.episode, opts.policy);
   const spec = replaySpec(loaded, row, { suites: opts.suites });
   let renderer: ChromiumRenderer | null = null;

@@ -1,4 +1,5 @@
-import type { Aggregate, EpisodeRow, RunResults } from '../runner/results';
+import type { Aggregate, EpisodeRow, RunResults } from '../results/schema';
+import { pct, pctInterval } from '../util/format';
 
 /** What was exported for a failed episode (paths relative to the report). */
 export interface FailureArtefact {
@@ -22,8 +23,7 @@ export interface HtmlReportOptions {
 export const artefactKey = (policy: string, episodeId: string): string => `${policy}\u0000${episodeId}`;
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const ciText = (a: Aggregate) => `${pct(a.success)} <span class="dim">[${(100 * a.ci95.lo).toFixed(0)}–${(100 * a.ci95.hi).toFixed(0)}]</span>`;
+const ciText = (a: Aggregate) => `${pct(a.success)} <span class="dim">${pctInterval(a.ci95)}</span>`;
 const shellQuote = (s: string) => (/^[A-Za-z0-9_./:@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
@@ -175,7 +175,7 @@ details{margin:8px 0} summary{cursor:pointer;color:#1d4ed8} table.compact td{fon
 
 /** report.html: self-contained (inline CSS and SVG; images are relative paths next to it). */
 export function renderHtmlReport(results: RunResults, o: HtmlReportOptions = {}): string {
-  const cfg = results.config as { suites?: string[]; episodesPerScene?: number; batchSize?: number };
+  const cfg = results.config;
   const env = results.environment as { node?: string; platform?: string; renderer?: Record<string, unknown> };
   const total = results.episodes.length;
   const failed = results.episodes.filter((r) => r.outcome !== 'success').length;

@@ -1,8 +1,8 @@
 import { table, getBorderCharacters } from 'table';
-import type { Aggregate, RunResults } from '../runner/results';
+import type { Aggregate, RunResults } from '../results/schema';
+import { pct, pctWithInterval } from '../util/format';
 
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const ci = (a: Aggregate) => `${pct(a.success)} [${(100 * a.ci95.lo).toFixed(0)}–${(100 * a.ci95.hi).toFixed(0)}]`;
+const ci = (a: Aggregate) => pctWithInterval(a.success, a.ci95);
 
 export interface TableOptions {
   /** Also break down per family (default true). */

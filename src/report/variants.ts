@@ -1,13 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProbeResult } from '../probes/report';
-import type { EpisodeRow, RunResults } from '../runner/results';
+import type { EpisodeRow, RunResults } from '../results/schema';
 import type { DiffInterval } from '../stats/paired-diff';
 import { newcombeUnpaired } from '../stats/unpaired-diff';
 import { wilson, type Interval } from '../stats/wilson';
+import { pct, pctWithInterval } from '../util/format';
 
 /**
- * The lab's question (REFERENCE §1): does a frozen backbone + action head do as well as a
+ * The lab's question: does a frozen backbone + action head do as well as a
  * fine-tuned VLM, in distribution and on novel scenes? Policies grouped by `variant`.
  */
 
@@ -72,8 +73,7 @@ export function variantsReport(results: Pick<RunResults, 'policies' | 'episodes'
   return { groups: [...groups].map(([variant, policies]) => ({ variant, policies })), methods: VARIANT_METHODS };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const ci = (s: SplitStats) => (s.n ? `${pct(s.success)} [${(100 * s.ci95.lo).toFixed(0)}–${(100 * s.ci95.hi).toFixed(0)}] (n=${s.n})` : '–');
+const ci = (s: SplitStats) => (s.n ? `${pctWithInterval(s.success, s.ci95)} (n=${s.n})` : '–');
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const gap = (g: DiffInterval | null) => (g ? `${pts(g.diff)} [${pts(g.lo)}, ${pts(g.hi)}]` : '–');
 const probeCell = (vp: VariantPolicy) => vp.probes.map((p) => `${p.probe}: ${p.status === 'n/a' ? 'n/a' : `${pct(p.probed.rate)} (${pts(p.change.diff)}) ${p.flag}`}`).join('; ') || '–';

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ChromiumRenderer } from '../render/chromium-renderer';
-import type { Renderer } from '../render/types';
-import type { RunResults } from '../runner/results';
+import type { Renderer } from '../sim/camera';
+import type { RunResults } from '../results/schema';
 import { exportEpisode } from '../replay/export';
-import { isFailure, replaySpec, tracedRows, type LoadedResults } from '../replay/load';
+import { isFailure, replaySpec, tracedRows } from '../replay/load';
+import type { LoadedResults } from '../results/read';
 import { artefactKey, renderHtmlReport, type FailureArtefact } from './html';
 
 export interface WriteReportOptions {

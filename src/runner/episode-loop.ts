@@ -1,11 +1,12 @@
 import { computeMeasures } from '../measures/compute';
 import type { Policy } from '../policy/types';
-import type { Frame, Renderer } from '../render/types';
+import type { Renderer } from '../sim/camera';
+import type { Frame } from '../image/frame';
 import type { EpisodeSpec } from '../sim/episode';
 import type { RobotProfile } from '../sim/profile';
 import { VecNavEnv } from '../sim/vec-env';
 import { RendererCrashedError } from '../render/errors';
-import type { EpisodeRow } from './results';
+import type { EpisodeRow } from '../results/schema';
 
 export interface LoopOptions {
   profile: RobotProfile;
@@ -15,7 +16,7 @@ export interface LoopOptions {
   /** Keep traces of every episode, not only failed ones. */
   traceAll?: boolean;
   imageTransform?: (frame: Frame, episode: EpisodeSpec, step: number) => Frame;
-  /** Called as each episode finishes (stream it to disk, update progress). */
+  /** Called as each episode finishes (stream it to disk, update progress); awaited before the slot is refilled. */
   onEpisode?: (row: EpisodeRow) => void | Promise<void>;
   /** Checked between steps; true stops early (Ctrl-C): no new episode starts, those in flight finish. */
   shouldStop?: () => boolean;
@@ -34,16 +35,6 @@ export interface LoopOptions {
   maxRendererRestarts?: number;
   onRendererRestart?: (info: { error: Error; redo: string[]; restarts: number }) => void;
 }
-
-/**
- * Testing hook: `SIMGATE_SLOW_MS=<ms>` sleeps that long after each finished episode, so tests can
- * kill a run part-way. Never set it for real runs.
- */
-const slowMs = (): number => {
-  const v = Number(process.env.SIMGATE_SLOW_MS ?? 0);
-  return Number.isFinite(v) && v > 0 ? v : 0;
-};
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type RestartableRenderer = Renderer & Required<Pick<Renderer, 'restart'>>;
 const canRestart = (r: Renderer | undefined): r is RestartableRenderer => typeof r?.restart === 'function';
@@ -70,7 +61,6 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   let env = makeEnv();
   const limitMs = opts.episodeTimeoutMs && opts.episodeTimeoutMs > 0 ? opts.episodeTimeoutMs : undefined;
   const timeoutReason = () => `error: episode wall-clock timeout (over ${(limitMs! / 1000).toFixed(limitMs! % 1000 ? 1 : 0)} s)`;
-  const slow = slowMs();
   const rows = new Map<string, EpisodeRow>();
   let next = 0;
   /** Episodes to redo after a renderer crash (plan indexes), before any new one. */
@@ -153,7 +143,6 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       started.delete(slot);
       rows.set(row.episodeId, row);
       await opts.onEpisode?.(row);
-      if (slow) await sleep(slow);
     }
     return finished.length;
   };

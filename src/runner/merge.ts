@@ -1,41 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { aggregate } from '../measures/aggregate';
 import { ConfigError } from '../util/errors';
-import { writeFileAtomic } from './jsonl';
-import type { PlanFile } from './plan';
-import { outputFiles, rowKey } from './resume';
-import type { EpisodeRow, RunResults } from './results';
-
-/** A results.json path from a shard folder or file. */
-export function resolveResultsFile(input: string): string {
-  if (existsSync(input) && statSync(input).isDirectory()) {
-    const f = join(input, 'results.json');
-    if (!existsSync(f)) {
-      const unfinished = existsSync(join(input, 'plan.json'));
-      throw new ConfigError(
-        `${input}: no results.json${unfinished ? ' (the run there did not finish)' : ''}`,
-        unfinished ? `Finish it: rerun the same command with --resume --out ${input}` : 'Pass the --out folder of a `simgate run`, or its results.json.',
-      );
-    }
-    return f;
-  }
-  if (!existsSync(input)) throw new ConfigError(`${input}: no such file or folder`);
-  return input;
-}
-
-function loadResults(file: string): RunResults {
-  let r: RunResults;
-  try {
-    r = JSON.parse(readFileSync(file, 'utf8')) as RunResults;
-  } catch (e) {
-    throw new ConfigError(`${file}: not a results JSON file: ${(e as Error).message}`);
-  }
-  if (!r || !Array.isArray(r.episodes) || !r.plan?.hash) {
-    throw new ConfigError(`${file}: not a simgate results.json with a plan hash (written by an older simgate?)`, 'Rerun the shard with this version.');
-  }
-  return r;
-}
+import { writeFileAtomic } from '../results/jsonl';
+import { outputFiles, rowKey, type PlanFile } from '../results/layout';
+import { readResults } from '../results/read';
+import type { EpisodeRow, RunResults } from '../results/schema';
 
 /**
  * Combine shard results (`--shard i/n` runs of one plan) into the results of the whole plan:
@@ -50,8 +20,8 @@ export function mergeResults(inputs: readonly string[], outDir: string): RunResu
     if (resolve(dir) === resolve(outDir)) throw new ConfigError(`merge: --out ${outDir} is one of the shards (${input})`, 'Merge into a new folder.');
   }
   const shards = inputs.map((input) => {
-    const file = resolveResultsFile(input);
-    return { input, file, r: loadResults(file) };
+    const { file, results } = readResults(input, { requirePlan: true });
+    return { input, file, r: results };
   });
 
   const byHash = new Map<string, string[]>();

@@ -4,13 +4,10 @@ import type { EpisodeSpec } from '../sim/episode';
 import type { RobotProfile } from '../sim/profile';
 import { canonicalJson, sha256 } from '../util/hash';
 import { ConfigError } from '../util/errors';
-import type { BenchConfig } from './config';
+import type { BenchConfig } from '../config/config';
+import type { Shard } from '../results/schema';
 
-/** One slice of the episode plan: shard `index` of `total` (1-based, as Playwright's `--shard 2/3`). */
-export interface Shard {
-  index: number;
-  total: number;
-}
+export type { Shard };
 
 export const shardLabel = (s: Shard | undefined): string => (s ? `${s.index}/${s.total}` : 'unsharded');
 
@@ -74,16 +71,4 @@ export function planDescription(config: BenchConfig, profile: RobotProfile, epis
 
 export function planHash(description: Record<string, unknown>): string {
   return sha256(canonicalJson(description)).slice(0, 16);
-}
-
-/** `<out>/plan.json`: written before the first episode, so a killed run can be resumed and checked. */
-export interface PlanFile {
-  schemaVersion: 1;
-  planHash: string;
-  shard?: Shard;
-  policies: string[];
-  /** Episodes in the whole plan, and in this shard. */
-  planEpisodes: number;
-  shardEpisodes: number;
-  createdAt: string;
 }

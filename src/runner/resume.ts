@@ -1,25 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../util/errors';
-import { dropPartialTail, JsonlWriter, readJsonlRows, writeFileAtomic } from './jsonl';
-import { shardLabel, type PlanFile } from './plan';
-import type { EpisodeRow, RunResults } from './results';
-
-export interface OutputFiles {
-  dir: string;
-  /** One row per finished episode, appended and flushed as each finishes. */
-  jsonl: string;
-  /** Written at the end (also after Ctrl-C or a crash, with `complete: false`). */
-  results: string;
-  /** Written before the first episode: the plan hash and shard, for --resume. */
-  plan: string;
-}
-
-export function outputFiles(dir: string): OutputFiles {
-  return { dir, jsonl: join(dir, 'episodes.jsonl'), results: join(dir, 'results.json'), plan: join(dir, 'plan.json') };
-}
-
-export const rowKey = (policy: string, episodeId: string): string => `${policy}\u0000${episodeId}`;
+import { dropPartialTail, JsonlWriter, readJsonlRows, writeFileAtomic } from '../results/jsonl';
+import { shardLabel } from './plan';
+import { outputFiles, rowKey, type OutputFiles, type PlanFile } from '../results/layout';
+import type { EpisodeRow, RunResults } from '../results/schema';
 
 export interface PreparedOutput {
   files: OutputFiles;

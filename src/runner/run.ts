@@ -1,23 +1,25 @@
 import { aggregate } from '../measures/aggregate';
 import { loadPolicy, specLabel } from '../policy/load';
 import type { Policy, PolicyInfo } from '../policy/types';
-import type { Renderer } from '../render/types';
+import type { Renderer } from '../sim/camera';
 import { loadSuite, type LoadedSuite } from '../scene/load';
 import { suiteEpisodes, type EpisodeSpec } from '../sim/episode';
 import { makeProfile } from '../sim/profile';
 import { VERSION } from '../version';
 import { probeEpisodes, probeImageTransform } from '../probes';
-import type { BenchConfig } from './config';
+import type { BenchConfig } from '../config/config';
 import { runEpisodes } from './episode-loop';
-import { writeFileAtomic } from './jsonl';
-import { planDescription, planHash, shardEpisodes, type PlanFile, type Shard } from './plan';
-import { prepareOutput, rowKey } from './resume';
-import { RESULTS_SCHEMA_VERSION, type EpisodeRow, type RunResults } from './results';
+import { writeFileAtomic } from '../results/jsonl';
+import { planDescription, planHash, shardEpisodes, type Shard } from './plan';
+import { prepareOutput } from './resume';
+import { rowKey, type PlanFile } from '../results/layout';
+import { RESULTS_SCHEMA_VERSION, type EpisodeRow, type RunResults } from '../results/schema';
 
 export interface RunHooks {
   /** A policy is about to run: `total` episodes in all, `already` of them done (resume). */
   onPolicyStart?: (info: PolicyInfo, total: number, already: readonly EpisodeRow[]) => void;
-  onEpisode?: (row: EpisodeRow) => void;
+  /** Awaited: a slow hook slows the run (tests use that to kill a run part-way). */
+  onEpisode?: (row: EpisodeRow) => void | Promise<void>;
   onPolicyEnd?: (info: PolicyInfo, rows: EpisodeRow[]) => void;
   /** Start the renderer lazily (only when some policy needs frames). */
   launchRenderer?: () => Promise<Renderer>;
@@ -42,13 +44,13 @@ export interface RunOptions {
 }
 
 /**
- * The main job: every policy on every episode (of this shard). Rows stream to `episodes.jsonl`
+ * The episodes of the plan: every policy on every episode (of this shard). Rows stream to `episodes.jsonl`
  * as they finish, flushed to disk one by one; `results.json` (plan, config, aggregates, rows in
  * plan order) is written at the end — also after Ctrl-C or a crash, then with `complete: false`.
  * With `resume`, pairs already on disk are not run again and the final results.json is the one
  * an uninterrupted run would have written (timing and timestamps aside).
  */
-export async function runBench(config: BenchConfig, hooks: RunHooks = {}, opts: RunOptions = {}): Promise<RunResults> {
+export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: RunOptions = {}): Promise<RunResults> {
   const suites = loadSuites(config.suites);
   // Probe episodes (src/probes) follow the base plan; their ids carry the probe name.
   const allEpisodes = [...planEpisodes(suites, config.episodesPerScene), ...probeEpisodes(config.probes, suites, config.episodesPerScene)];
@@ -122,10 +124,10 @@ export async function runBench(config: BenchConfig, hooks: RunHooks = {}, opts: 
             ...(config.episodeTimeout ? { episodeTimeoutMs: config.episodeTimeout * 1000 } : {}),
             ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
             onRendererRestart: ({ error, redo }) => hooks.onNotice?.(`renderer crashed (${error.message.split('\n')[0]}): restarted it; redoing ${redo.length} episode(s) in flight`),
-            onEpisode: (row) => {
+            onEpisode: async (row) => {
               out.writer.append(row);
               have.set(rowKey(row.policy, row.episodeId), row);
-              hooks.onEpisode?.(row);
+              await hooks.onEpisode?.(row);
             },
           });
           hooks.onPolicyEnd?.(policy.info, got);

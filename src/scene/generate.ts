@@ -21,7 +21,7 @@ export const GOAL_RADIUS = 0.2;
 
 const TARGET_NOUN: Record<TargetKind, string> = { bottle: 'beverage bottle', cup: 'cup', basket: 'basket', pot: 'pot' };
 
-/** The lab's instruction, word for word (REFERENCE §1). */
+/** The instruction the lab trains and evaluates with, word for word (only the side and the target change). */
 export function labInstruction(side: Side, target: TargetKind = 'bottle'): string {
   return `Navigate around obstacles and reach the front of the ${TARGET_NOUN[target]} on the ${side}`;
 }

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { readJsonFile } from '../util/json-file';
 import { ConfigError } from '../util/errors';
+import { formatZodError } from '../util/zod';
 import { canonicalJson, sha256 } from '../util/hash';
 import { Suite, type Scene } from './schema';
 import { checkSceneGeometry } from './geometry';
@@ -10,19 +10,6 @@ export interface LoadedSuite extends Suite {
   file: string;
   /** sha256 of each scene's canonical JSON, by scene id: part of the episode id. */
   sceneHashes: Record<string, string>;
-}
-
-/** "scenes[3].target.kind" from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || '(root)';
-}
-
-export function formatZodError(file: string, err: z.ZodError, what = 'scene suite'): string {
-  const lines = err.issues.slice(0, 8).map((i) => `  ${file}: ${formatPath(i.path)}: ${i.message}`);
-  if (err.issues.length > 8) lines.push(`  … and ${err.issues.length - 8} more`);
-  return `Invalid ${what} ${file}:\n${lines.join('\n')}`;
 }
 
 export function parseSuite(raw: unknown, file: string): LoadedSuite {

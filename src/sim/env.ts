@@ -1,5 +1,5 @@
 import type { LoadedSuite } from '../scene/load';
-import { episodeId, type EpisodeSpec } from './episode';
+import { makeEpisode, type EpisodeSpec } from './episode';
 import type { Observation } from './observation';
 import { VecNavEnv, type EnvOptions, type StepResult } from './vec-env';
 import type { Action } from './world';
@@ -24,16 +24,7 @@ export class NavEnv {
   async reset({ seed = 0 }: { seed?: number } = {}): Promise<{ obs: Observation; info: { episode: EpisodeSpec } }> {
     const scene = this.suite.scenes.find((s) => s.id === this.sceneId)!;
     const hash = this.suite.sceneHashes[scene.id] as string;
-    this.current = {
-      id: episodeId(this.suite.suite, this.suite.version, scene.id, seed, hash),
-      suite: this.suite.suite,
-      suiteVersion: this.suite.version,
-      scene,
-      sceneHash: hash,
-      seed,
-      split: scene.split,
-      family: scene.family,
-    };
+    this.current = makeEpisode(this.suite, scene, hash, seed);
     await this.vec.reset(0, this.current);
     const [obs] = await this.vec.observe([0]);
     return { obs: obs!, info: { episode: this.current } };

@@ -21,23 +21,30 @@ export function episodeId(suite: string, version: number, sceneId: string, seed:
   return sha256([suite, version, sceneId, seed, sceneHash, probe].join('|')).slice(0, 16);
 }
 
+/**
+ * The one way to build an episode: its id follows from (suite, version, scene id, seed, scene
+ * hash, probe), so whoever builds it — the plan, the env, a probe, a replay — gets the same id.
+ */
+export function makeEpisode(suite: { suite: string; version: number }, scene: Scene, sceneHash: string, seed: number, probe?: string): EpisodeSpec {
+  return {
+    id: episodeId(suite.suite, suite.version, scene.id, seed, sceneHash, probe),
+    suite: suite.suite,
+    suiteVersion: suite.version,
+    scene,
+    sceneHash,
+    seed,
+    split: scene.split,
+    family: scene.family,
+    ...(probe ? { probe } : {}),
+  };
+}
+
 /** All episodes of a suite: every scene × seeds 0..episodesPerScene-1, in file order. */
 export function suiteEpisodes(suite: LoadedSuite, episodesPerScene: number): EpisodeSpec[] {
   const out: EpisodeSpec[] = [];
   for (const scene of suite.scenes) {
     const hash = suite.sceneHashes[scene.id] as string;
-    for (let seed = 0; seed < episodesPerScene; seed++) {
-      out.push({
-        id: episodeId(suite.suite, suite.version, scene.id, seed, hash),
-        suite: suite.suite,
-        suiteVersion: suite.version,
-        scene,
-        sceneHash: hash,
-        seed,
-        split: scene.split,
-        family: scene.family,
-      });
-    }
+    for (let seed = 0; seed < episodesPerScene; seed++) out.push(makeEpisode(suite, scene, hash, seed));
   }
   return out;
 }

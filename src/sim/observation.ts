@@ -1,4 +1,4 @@
-import type { Frame } from '../render/types';
+import type { Frame } from '../image/frame';
 import type { Scene, Side } from '../scene/schema';
 import type { RobotPose } from './world';
 

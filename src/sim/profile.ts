@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The robot profile: body, drive and camera. Defaults are the lab's omni-wheel robot
- * (../shared/REFERENCE.md §1): a 0.3 m round base that, for each action, drives in direction
+ * The robot profile: body, drive and camera. Defaults are the lab's omni-wheel robot: a 0.3 m
+ * round base that, for each action, drives in direction
  * atan2(ly, lx) at a fixed throttle for 0.4 s and then stops.
  */
 export const RobotProfile = z.strictObject({

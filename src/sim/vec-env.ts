@@ -1,4 +1,5 @@
-import type { CameraRequest, Frame, Renderer } from '../render/types';
+import type { CameraRequest, Renderer } from './camera';
+import type { Frame } from '../image/frame';
 import { Rng } from '../util/rng';
 import { seedFrom } from '../util/hash';
 import type { EpisodeSpec } from './episode';

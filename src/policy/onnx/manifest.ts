@@ -6,8 +6,9 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../util/errors';
 import { readJsonFile } from '../../util/json-file';
-import { formatZodError } from '../../scene/load';
+import { formatZodError } from '../../util/zod';
 import { DecoderSpec } from './decoders';
+import { ChannelOrder } from '../../image/channels';
 
 /** CLIP's normalisation (what the lab's Kosmos-2 pipeline uses), in tensor channel order. */
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -24,7 +25,7 @@ const ImageSpec = z.strictObject({
   /** [height, width] the frame is resized to (bilinear, half-pixel centres like cv2.INTER_LINEAR). */
   size: z.tuple([positiveInt, positiveInt]),
   /** Channel order of the tensor: BGR swaps red and blue before normalising. */
-  channelOrder: z.enum(['RGB', 'BGR']).default('RGB'),
+  channelOrder: ChannelOrder.default('RGB'),
   /** Pixel bytes are multiplied by `scale`, then (x - mean[c]) / std[c] per tensor channel c. */
   scale: z.number().positive().default(1 / 255),
   mean: triple.default([...CLIP_MEAN]),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type * as ortTypes from 'onnxruntime-node';
 import { ConfigError } from '../../util/errors';
 import { sha256 } from '../../util/hash';
-import { onnx } from './build';
+import { onnx } from './proto';
 import type { LoadedManifest } from './manifest';
 import { expectedOutput } from './decoders';
 

@@ -4,12 +4,13 @@
  * (down, slow, garbage), a row gets {error: "remote_error: <url>: …"} instead of a thrown error.
  */
 import jpeg from 'jpeg-js';
-import type { Frame } from '../../render/types';
+import type { Frame } from '../../image/frame';
 import type { ActionMode } from '../../sim/world';
 import type { EpisodeSpec } from '../../sim/episode';
 import type { Observation } from '../../sim/observation';
 import { LatencyRecorder, nowMs, type LatencyReporting, type LatencyStats } from '../latency';
-import { resizeBilinear } from '../onnx/preprocess';
+import { inChannelOrder, type ChannelOrder } from '../../image/channels';
+import { resizeFrame } from '../../image/resize';
 import type { ActResult, Policy, PolicyInfo } from '../types';
 
 export interface HttpPolicyOptions {
@@ -28,7 +29,7 @@ export interface HttpPolicyOptions {
   /** Resize to [height, width] before encoding (default: send the frame as it is). */
   imageSize?: [number, number];
   /** BGR swaps red and blue before encoding (to reproduce a channel-order mismatch). Default RGB. */
-  channelOrder?: 'RGB' | 'BGR';
+  channelOrder?: ChannelOrder;
   jpegQuality?: number;
   actionMode?: ActionMode;
   budgetMs?: number;
@@ -153,22 +154,13 @@ export class HttpPolicy implements Policy, LatencyReporting {
   }
 
   private encode(frame: Frame): string {
-    let { width, height } = frame;
-    let rgb = frame.data;
-    if (this.o.imageSize) {
-      const [h, w] = this.o.imageSize;
-      if (w !== width || h !== height) {
-        rgb = resizeBilinear(frame, w, h);
-        width = w;
-        height = h;
-      }
-    }
-    const swap = this.o.channelOrder === 'BGR';
+    const img = inChannelOrder(this.o.imageSize ? resizeFrame(frame, this.o.imageSize) : frame, this.o.channelOrder);
+    const { width, height, data } = img;
     const rgba = Buffer.alloc(width * height * 4);
     for (let i = 0, j = 0; i < width * height; i++, j += 3) {
-      rgba[i * 4] = rgb[swap ? j + 2 : j] as number;
-      rgba[i * 4 + 1] = rgb[j + 1] as number;
-      rgba[i * 4 + 2] = rgb[swap ? j : j + 2] as number;
+      rgba[i * 4] = data[j] as number;
+      rgba[i * 4 + 1] = data[j + 1] as number;
+      rgba[i * 4 + 2] = data[j + 2] as number;
       rgba[i * 4 + 3] = 255;
     }
     return jpeg.encode({ data: rgba, width, height }, this.o.jpegQuality).data.toString('base64');

@@ -10,7 +10,8 @@ import { OraclePolicy } from './oracle';
 
 /**
  * The oracle, but it always passes on the left whatever it is told: the lab's "frozen" model
- * that ignored the instruction (REFERENCE §1.1). Exists to test the instruction-swap probe.
+ * that ignored the instruction, passing on one side whatever it was told. Exists to test the
+ * instruction-swap probe.
  */
 export class IgnoreInstructionPolicy extends ScriptedPolicy {
   private readonly oracle = new OraclePolicy(false);
@@ -28,7 +29,7 @@ export const REPLAY_REFERENCE = { suite: '../../../scenes/nav-id-v1.json', scene
 /**
  * Replays one fixed action sequence by frame index, whatever it sees: the oracle's actions on a
  * fixed reference scene (REPLAY_REFERENCE, default robot profile). The lab's models memorised
- * the action per frame index (REFERENCE §1.2); this exists to test the memorisation probe.
+ * the action per frame index and scored well offline; this exists to test the memorisation probe.
  * After the sequence ends it stops (zero action) until the time limit.
  */
 export class ReplayPolicy extends ScriptedPolicy {

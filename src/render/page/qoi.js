@@ -1,7 +1,7 @@
 // Lossless RGB frame codec for the page → Node transfer: the QOI operations (index, diff, luma,
 // run, raw; https://qoiformat.org) without header or end marker, alpha fixed at 255. Pixels
 // leave Chromium through CDP at only ~10 MB/s here, so bytes moved are what a frame costs;
-// rendered 224² frames shrink ~2–3× for well under 1 ms of encoding. Decoder: chromium-renderer.ts
+// rendered 224² frames shrink ~2–3× for well under 1 ms of encoding. Decoder: src/render/qoi.ts
 // (decodeQoiRgb). Lossless, so frames stay bit-identical.
 
 /**

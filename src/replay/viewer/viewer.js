@@ -1,6 +1,7 @@
 // simgate replay viewer: a static page. It reads replay/index.json (the failed episodes of this
-// results folder) and replay/<policy>/<episode>/replay.json (poses, actions, contacts, frames),
-// asks the server to prepare an episode that has not been rendered yet, and draws the overlays.
+// results folder) and replay/<policy>/<episode>/replay.json (poses, actions and their arrows,
+// contacts, frames), asks the server to prepare an episode that has not been rendered yet, and
+// draws the overlays.
 'use strict';
 
 const COL = { path: '#1e6cff', future: 'rgba(255,255,255,0.25)', robot: '#facc15', edge: '#111827', act: '#ec4899', hit: '#ef4444', goal: '#22c55e', floor: '#e1ded7', wall: '#78716c', box: '#a0764a', target: '#38bdf8' };
@@ -274,20 +275,10 @@ function arrow(g, x0, y0, x1, y1, w, colour) {
   g.fill();
 }
 
-/** An action as a world-frame vector (m) from its pose: pulse = direction only. */
+/** The arrow of action k, world frame (m), as computed on the Node side (replay.json `arrows`). */
 function actionVec(k) {
-  const d = state.data;
-  const a = d.actions[k];
-  const p = d.poses[k];
-  if (!a || !p) return null;
-  const lx = a[0] ?? 0;
-  const ly = a[1] ?? 0;
-  const mag = Math.hypot(lx, ly);
-  if (mag < 0.05) return { dx: 0, dy: 0 };
-  const len = d.actionMode === 'pulse' ? 0.25 : Math.min(0.4, mag * 0.5);
-  const c = Math.cos(p[2]);
-  const s = Math.sin(p[2]);
-  return { dx: ((c * lx - s * ly) / mag) * len, dy: ((s * lx + c * ly) / mag) * len };
+  const v = state.data.arrows.world[k];
+  return v ? { dx: v[0], dy: v[1] } : null;
 }
 
 function drawTop(k) {
@@ -312,7 +303,7 @@ function drawTop(k) {
   g.beginPath();
   P.slice(0, k + 1).forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
   g.stroke();
-  // earlier actions: small faint arrows at each pose
+  // earlier actions: faint arrows at each pose, half the given length so they do not hide the path
   for (let i = 0; i < k; i++) {
     const v = actionVec(i);
     if (!v || (!v.dx && !v.dy)) continue;
@@ -373,15 +364,21 @@ function drawDial(k) {
   g.font = '10px system-ui';
   g.fillText('fwd', cx + 3, cy - R + 10);
   g.fillText('left', cx - R + 2, cy - 3);
-  const a = state.data.actions[k];
-  if (!a) {
+  const arrows = state.data.arrows;
+  const v = arrows.robot[k];
+  if (!v) {
     g.fillText('no action', cx - 22, cy + 20);
     return;
   }
-  const lx = Math.max(-1, Math.min(1, a[0] ?? 0));
-  const ly = Math.max(-1, Math.min(1, a[1] ?? 0));
-  // robot frame on screen: forward = up, left = left
-  arrow(g, cx, cy, cx - ly * R, cy - lx * R, 3, COL.act);
+  // robot frame on screen: forward = up, left = left; the rim is the longest arrow the drive can command
+  const u = R / arrows.max;
+  arrow(g, cx, cy, cx - v[1] * u, cy - v[0] * u, 3, COL.act);
+}
+
+/** No arrow for action k: the drive does not move for it (deadband). */
+function stopped(k) {
+  const v = state.data.arrows.robot[k];
+  return !v || (!v[0] && !v[1]);
 }
 
 function stepInfo(k) {
@@ -389,7 +386,7 @@ function stepInfo(k) {
   const a = d.actions[k];
   const deg = (r) => ((r * 180) / Math.PI).toFixed(1);
   $('actText').innerHTML = a
-    ? `<div class="kv"><div><span>action ${k}:</span> [${a.map((x) => fmt(x, 3)).join(', ')}]</div><div><span>direction:</span> ${Math.hypot(a[0] ?? 0, a[1] ?? 0) < 0.05 ? 'stop' : `${deg(Math.atan2(a[1] ?? 0, a[0] ?? 0))}° (robot frame, + = left)`}</div><div><span>mode:</span> ${esc(d.actionMode)}</div></div>`
+    ? `<div class="kv"><div><span>action ${k}:</span> [${a.map((x) => fmt(x, 3)).join(', ')}]</div><div><span>direction:</span> ${stopped(k) ? 'stop' : `${deg(Math.atan2(a[1] ?? 0, a[0] ?? 0))}° (robot frame, + = left)`}</div><div><span>mode:</span> ${esc(d.actionMode)}</div></div>`
     : `<div class="kv dim">${k === d.steps ? 'episode over: no action after the last frame' : 'no action'}</div>`;
   const p = d.poses[k];
   const g = d.scene.goal;

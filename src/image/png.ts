@@ -1,7 +1,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
-import type { Frame } from './types';
+import type { Frame } from '../image/frame';
 
 /** RGB8 frame → PNG bytes (RGB, no alpha). */
 export function encodePng(frame: Frame): Buffer {

@@ -4,10 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import onnxProto from 'onnx-proto';
-
-// onnx-proto is CommonJS; its default export is the generated root with the `onnx` namespace.
-export const onnx = (onnxProto as unknown as { onnx: typeof import('onnx-proto').onnx }).onnx;
+import { onnx } from '../../src/policy/onnx/proto';
 
 export const DT = { float32: 1, int32: 6, int64: 7 } as const;
 export type DTypeName = keyof typeof DT;

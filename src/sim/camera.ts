@@ -1,13 +1,11 @@
+/**
+ * The camera port: what the simulator asks of a renderer. The env owns it; render/ implements it
+ * (three.js in headless Chromium), and tests or other renderers can plug in their own.
+ */
+import type { Frame } from '../image/frame';
 import type { Scene } from '../scene/schema';
-import type { RobotProfile } from '../sim/profile';
-import type { RobotPose } from '../sim/world';
-
-/** An RGB8 image, rows top to bottom, 3 bytes per pixel (what a camera driver hands a policy). */
-export interface Frame {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+import type { RobotProfile } from './profile';
+import type { RobotPose } from './world';
 
 /** One onboard-camera image to render. */
 export interface CameraRequest {

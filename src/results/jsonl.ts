@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { ConfigError } from '../util/errors';
-import type { EpisodeRow } from './results';
+import type { EpisodeRow } from './schema';
 
 /**
  * Appends one JSON line per finished episode with one unbuffered write(2) before returning: once

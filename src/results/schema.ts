@@ -2,8 +2,19 @@ import type { MeasureValue } from '../measures/types';
 import type { PolicyInfo } from '../policy/types';
 import type { Split } from '../scene/schema';
 import type { EpisodeTrace, Outcome } from '../sim/trace';
+import type { RobotProfile } from '../sim/profile';
+import type { BenchConfig } from '../config/config';
 
 export const RESULTS_SCHEMA_VERSION = 1;
+
+/** One slice of the episode plan: shard `index` of `total` (1-based, as Playwright's `--shard 2/3`). */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/** The config a run used, as recorded in results.json: the robot profile with its defaults filled in. */
+export type RunConfig = BenchConfig & { profile: RobotProfile };
 
 /** One finished episode of one policy. Everything but `timing` is deterministic. */
 export interface EpisodeRow {
@@ -57,12 +68,12 @@ export interface RunResults {
    */
   plan?: { hash: string; policies: string[]; episodes: number; shardEpisodes: number };
   /** Set when this file holds one shard of the plan (`--shard i/n`). */
-  shard?: { index: number; total: number };
+  shard?: Shard;
   /** Shards this file was merged from (`simgate merge`). */
   mergedFrom?: { index: number; total: number; file: string }[];
   /** False when the run stopped early (Ctrl-C, crash): `--resume` finishes it. */
   complete?: boolean;
-  config: Record<string, unknown>;
+  config: RunConfig;
   environment: Record<string, unknown>;
   policies: PolicyInfo[];
   suites: { suite: string; version: number; file: string; scenes: number }[];

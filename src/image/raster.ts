@@ -1,4 +1,4 @@
-import type { Frame } from '../render/types';
+import type { Frame } from '../image/frame';
 
 /** Tiny anti-aliased RGB8 drawing for exports (GIF, filmstrip): no canvas dependency in Node. */
 export type Rgb = [number, number, number];

@@ -2,30 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { formatZodError } from '../scene/load';
+import { formatZodError } from '../util/zod';
+import { PolicySpec } from '../policy/spec';
 import { RobotProfile } from '../sim/profile';
 import { ConfigError } from '../util/errors';
 import { PROBE_NAMES } from '../probes/types';
-
-/** A policy to run: a scripted baseline's name, a policy folder/manifest, or a remote server. */
-export const PolicySpec = z.union([
-  z.string().min(1),
-  z.strictObject({ manifest: z.string().min(1), name: z.string().optional() }),
-  z.strictObject({
-    remote: z.string().url(),
-    name: z.string().min(1),
-    variant: z.string().default('remote'),
-    timeoutMs: z.number().int().positive().default(2000),
-    retries: z.number().int().min(0).default(1),
-    instructionFirstActionZero: z.boolean().default(true),
-    backoffMs: z.number().int().min(0).optional(),
-    /** Resize frames to [h, w] before JPEG encoding (the server's expected size). */
-    imageSize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
-    channelOrder: z.enum(['RGB', 'BGR']).optional(),
-    budgetMs: z.number().positive().optional(),
-  }),
-]);
-export type PolicySpec = z.infer<typeof PolicySpec>;
 
 export const BenchConfig = z.strictObject({
   /** Policies ≈ Playwright projects. */

@@ -11,21 +11,22 @@
  * normalised exactly as the manifest says (src/policy/onnx/preprocess.ts, CLIP mean/std), then
  * 4×4 average-pooled to 56×56, NHWC float32.
  */
-import type { LoadedSuite } from '../scene/load';
-import { suiteEpisodes, type EpisodeSpec } from '../sim/episode';
-import type { Observation } from '../sim/observation';
-import { makeProfile } from '../sim/profile';
-import { VecNavEnv } from '../sim/vec-env';
-import type { Renderer } from '../render/types';
-import type { Frame } from '../render/types';
-import { OraclePolicy } from '../policy/scripted/oracle';
-import { preprocessFrame } from '../policy/onnx/preprocess';
-import type { ImageSpec } from '../policy/onnx/manifest';
-import { CLIP_MEAN, CLIP_STD } from '../policy/onnx/manifest';
-import { seedFrom } from '../util/hash';
-import { Rng } from '../util/rng';
+import type { LoadedSuite } from '../../src/scene/load';
+import { suiteEpisodes, type EpisodeSpec } from '../../src/sim/episode';
+import type { Observation } from '../../src/sim/observation';
+import { DEFAULT_PROFILE, makeProfile } from '../../src/sim/profile';
+import { VecNavEnv } from '../../src/sim/vec-env';
+import type { Renderer } from '../../src/sim/camera';
+import type { Frame } from '../../src/image/frame';
+import { OraclePolicy } from '../../src/policy/scripted/oracle';
+import { preprocessFrame } from '../../src/policy/onnx/preprocess';
+import type { ImageSpec } from '../../src/policy/onnx/manifest';
+import { CLIP_MEAN, CLIP_STD } from '../../src/policy/onnx/manifest';
+import { seedFrom } from '../../src/util/hash';
+import { Rng } from '../../src/util/rng';
 
-export const CAMERA = 224;
+/** The bench's camera size (square): demonstrations are rendered with the default profile. */
+export const CAMERA = DEFAULT_PROFILE.camera.width;
 export const POOL = 4;
 export const SIDE = CAMERA / POOL; // 56
 export const FRAME_FLOATS = SIDE * SIDE * 3;

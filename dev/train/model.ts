@@ -13,7 +13,7 @@
  *     → dense 144→64, ReLU → output layer            = the "action head"
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../util/rng';
+import { Rng } from '../../src/util/rng';
 import { SIDE } from './collect';
 
 export const C1 = 16;

@@ -1,5 +1,5 @@
 /**
- * Trained weights → ONNX (src/policy/onnx/build.ts GraphBuilder), computing what model.ts computes:
+ * Trained weights → ONNX (dev/onnx/build.ts GraphBuilder), computing what model.ts computes:
  *
  *   pixel_values (B,4,3,224,224) → reshape (B·4,3,224,224) → AveragePool 4×4/4 → Conv 4×4/4 → ReLU
  *   → Conv 2×2/2 → ReLU → transpose to NHWC → flatten → Gemm → ReLU → reshape (B,128)
@@ -11,7 +11,8 @@
  *
  * Same weights → byte-identical file.
  */
-import { GraphBuilder, onnx } from '../policy/onnx/build';
+import { onnx } from '../../src/policy/onnx/proto';
+import { GraphBuilder } from '../onnx/build';
 import { CAMERA, POOL } from './collect';
 import { C1, C2, FEAT, GRID, WINDOW, type Weights } from './model';
 

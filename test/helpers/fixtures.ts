@@ -2,10 +2,10 @@
  * Synthetic inputs for policy tests: solid or seeded-noise frames and hand-built observations
  * (no renderer needed). Privileged state is left out on purpose: learned policies must not read it.
  */
-import type { Frame } from '../../render/types';
-import type { EpisodeSpec } from '../../sim/episode';
-import type { Observation, PrivilegedState } from '../../sim/observation';
-import { Rng } from '../../util/rng';
+import type { Frame } from '../../src/image/frame';
+import type { EpisodeSpec } from '../../src/sim/episode';
+import type { Observation, PrivilegedState } from '../../src/sim/observation';
+import { Rng } from '../../src/util/rng';
 
 export function solidFrame(rgb: readonly [number, number, number], width = 8, height = width): Frame {
   const data = new Uint8Array(width * height * 3);

@@ -1,0 +1,116 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchComparisons, compareJson, compareTable, type BaselineSpec, type Comparison } from '../compare';
+import type { BenchConfig } from '../config/config';
+import { probeResults, probeTable, type ProbeResult } from '../probes/report';
+import type { Renderer } from '../sim/camera';
+import type { RunResults } from '../results/schema';
+import { familyTable, summaryTable } from './table';
+import { variantsReport, variantsSummary, writeVariants, type VariantsReport } from './variants';
+
+/**
+ * What the reporters of one run share and fill in. Like Playwright's reporters, each one reads
+ * the finished run, writes its artefacts, prints its section, and records what it found.
+ */
+export interface ReportContext {
+  config: BenchConfig;
+  results: RunResults;
+  baseline?: BaselineSpec;
+  /** Human-readable sections (tables, verdicts), in order; a no-op under --json. */
+  print: (text: string) => void;
+  /** Notices between sections (what is being rendered, what is missing). */
+  log: (line: string) => void;
+  /** For clips of failures (report.html): the run's renderer launcher. */
+  launchRenderer?: () => Promise<Renderer>;
+  /** Filled in by the reporters. */
+  found: ReportFindings;
+}
+
+export interface ReportFindings {
+  files: Record<string, string>;
+  probes: ProbeResult[];
+  variants?: VariantsReport;
+  comparisons: Comparison[];
+  /** Policies not compared (absent from the baseline file). */
+  skipped: string[];
+}
+
+export interface Reporter {
+  name: string;
+  /** Also run after Ctrl-C (the tables of the rows so far); the others need a finished run. */
+  whenInterrupted?: boolean;
+  run(ctx: ReportContext): Promise<void> | void;
+}
+
+/** Per policy × split, then per family, then where the files are. */
+export const tablesReporter: Reporter = {
+  name: 'tables',
+  whenInterrupted: true,
+  run({ results, config, print, found }) {
+    print(summaryTable(results));
+    print(familyTable(results));
+    found.files.results = join(config.outputDir, 'results.json');
+    print(`Results: ${found.files.results}${results.shard ? ` (shard ${results.shard.index}/${results.shard.total}: combine with \`simgate merge\`)` : ''}\n`);
+    if (!results.complete) print(`Incomplete: ${results.episodes.length} of ${results.plan!.shardEpisodes * results.policies.length} episode rows; finish with --resume --out ${config.outputDir}\n`);
+  },
+};
+
+/** report.html with failure clips (and, with traceFrames, the onboard frames of failures as PNGs). */
+export const htmlReporter: Reporter = {
+  name: 'html',
+  async run({ results, config, print, log, launchRenderer, found }) {
+    if (!config.report && !config.traceFrames) return;
+    const { writeHtmlReport } = await import('./write-html');
+    const rep = await writeHtmlReport(config.outputDir, results, {
+      maxGifsPerPolicy: config.report ? config.reportGifs : 0,
+      traceFrames: config.traceFrames,
+      allFrames: config.saveAllFrames,
+      ...(launchRenderer ? { launchRenderer } : {}),
+      log,
+    });
+    found.files.report = rep.file;
+    print(`Report: ${rep.file} (${rep.clips} failure clips, ${(rep.ms / 1000).toFixed(1)} s)\n`);
+  },
+};
+
+/** Probe flags, each probe against the same policy's base episodes. */
+export const probesReporter: Reporter = {
+  name: 'probes',
+  run({ results, config, print, found }) {
+    found.probes = probeResults(results.episodes, results.policies, config.tolerance);
+    if (found.probes.length) print(`Probes (each against the same policy's base episodes):\n${probeTable(found.probes)}`);
+  },
+};
+
+/** variants.md / variants.json: policies grouped by variant (frozen vs fine-tuned). */
+export const variantsReporter: Reporter = {
+  name: 'variants',
+  run({ results, config, print, found }) {
+    found.variants = variantsReport(results, found.probes);
+    const files = writeVariants(config.outputDir, found.variants);
+    found.files.variants = files.md;
+    print(variantsSummary(found.variants) + `By-variant report: ${files.md}\n`);
+  },
+};
+
+/** The gate: candidates against the baseline, paired by episode, into compare.json. */
+export const gateReporter: Reporter = {
+  name: 'gate',
+  run({ results, config, baseline, print, found }) {
+    if (!baseline) return;
+    const { comparisons, skipped } = benchComparisons(results, baseline, config.tolerance, config.candidates);
+    found.comparisons = comparisons;
+    found.skipped = skipped;
+    const file = join(config.outputDir, 'compare.json');
+    writeFileSync(file, JSON.stringify({ ...compareJson(comparisons), probes: found.probes }, null, 1) + '\n');
+    found.files.compare = file;
+    print(`\nAgainst baseline ${baseline.kind === 'policy' ? `policy "${baseline.name}"` : baseline.file}:\n`);
+    // Splits only here (families and every discordant id are in compare.json / `simgate compare`).
+    for (const c of comparisons) print('\n' + compareTable(c, { families: false, maxIds: 4 }));
+    if (skipped.length) print(`Not compared (not in the baseline file): ${skipped.join(', ')}\n`);
+    print(`Comparison: ${file}\n`);
+  },
+};
+
+/** Everything `npm run bench` writes, in the order it prints. */
+export const DEFAULT_REPORTERS: readonly Reporter[] = [tablesReporter, htmlReporter, probesReporter, variantsReporter, gateReporter];

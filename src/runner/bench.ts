@@ -1,0 +1,69 @@
+import { resolveBaseline, type BaselineSpec } from '../compare';
+import type { BenchConfig } from '../config/config';
+import { specLabel } from '../policy/load';
+import { resolveProbes } from '../probes';
+import { launchDefaultRenderer } from '../render/launch';
+import { DEFAULT_REPORTERS, type ReportContext, type Reporter, type ReportFindings } from '../report/reporters';
+import type { RunResults } from '../results/schema';
+import { ConfigError } from '../util/errors';
+import { loadSuites, runPlan, type RunHooks, type RunOptions } from './run';
+
+/** How a run ended, as Playwright's FullResult status: the CLI maps it to an exit code. */
+export type BenchStatus = 'passed' | 'regressed' | 'errors' | 'interrupted';
+
+export interface BenchOptions extends RunOptions, RunHooks {
+  /** What runs after the episodes (default: tables, report.html, probes, variants, the gate). */
+  reporters?: readonly Reporter[];
+  /** Where the reporters' human-readable sections go (default: nowhere; the CLI passes stdout). */
+  print?: (text: string) => void;
+}
+
+export interface BenchRun {
+  status: BenchStatus;
+  results: RunResults;
+  /** The artefacts written and what the reporters found (probe flags, comparisons). */
+  found: ReportFindings;
+}
+
+/**
+ * Checks done before a run starts, so a bad scene file or a typo in --baseline / --probe /
+ * candidates exits 2 at once, before a browser or a model is loaded.
+ */
+export function checkBenchInputs(config: BenchConfig): BaselineSpec | undefined {
+  loadSuites(config.suites);
+  resolveProbes(config.probes);
+  const names = config.policies.map(specLabel);
+  for (const c of config.candidates ?? [])
+    if (!names.includes(c)) throw new ConfigError(`candidates: "${c}" is not a policy of this run (${names.join(', ')})`, 'Name a policy from `policies` (or --policy).');
+  if (config.candidates && !config.baseline) throw new ConfigError('candidates: set without a baseline', 'Add `baseline` (or --baseline) to compare the candidates against.');
+  return config.baseline ? resolveBaseline(config.baseline, names) : undefined;
+}
+
+/**
+ * The whole job, as `npm run bench` does it: the episodes (streamed to episodes.jsonl, then
+ * results.json), then every reporter — tables, report.html, probes, variants.md/json,
+ * compare.json and the gate — and a status. Interrupted runs (shouldStop) only print their tables.
+ */
+export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<BenchRun> {
+  const baseline = checkBenchInputs(config);
+  const launchRenderer = opts.launchRenderer ?? launchDefaultRenderer;
+  const results = await runPlan(config, { ...opts, launchRenderer }, opts);
+  const interrupted = Boolean(opts.shouldStop?.());
+  const found: ReportFindings = { files: {}, probes: [], comparisons: [], skipped: [] };
+  const ctx: ReportContext = {
+    config,
+    results,
+    ...(baseline ? { baseline } : {}),
+    print: opts.print ?? (() => {}),
+    log: opts.onNotice ?? (() => {}),
+    launchRenderer,
+    found,
+  };
+  for (const r of opts.reporters ?? DEFAULT_REPORTERS) {
+    if (interrupted && !r.whenInterrupted) continue;
+    await r.run(ctx);
+  }
+  const errors = results.aggregates.filter((a) => a.family === 'all').reduce((s, a) => s + a.errors, 0);
+  const status: BenchStatus = interrupted ? 'interrupted' : found.comparisons.some((c) => c.verdict === 'REGRESSION') ? 'regressed' : errors > 0 ? 'errors' : 'passed';
+  return { status, results, found };
+}
