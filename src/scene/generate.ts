@@ -19,7 +19,7 @@ export const TARGET_DISTANCE: Record<Distance, number> = { close: 1.5, medium: 2
 export const GOAL_GAP = 0.28;
 export const GOAL_RADIUS = 0.2;
 
-const TARGET_NOUN: Record<TargetKind, string> = { bottle: 'beverage bottle', cup: 'cup', basket: 'basket', pot: 'pot' };
+const TARGET_NOUN: Record<TargetKind, string> = { bottle: 'beverage bottle', cup: 'cup', basket: 'basket', pot: 'pot', chair: 'chair' };
 
 /** The instruction the lab trains and evaluates with, word for word (only the side and the target change). */
 export function labInstruction(side: Side, target: TargetKind = 'bottle'): string {

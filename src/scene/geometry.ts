@@ -2,9 +2,34 @@ import type { Scene, TargetKind, Side } from './schema';
 import { type V2, add, cross, dist, dot, norm, rotate, sub, unit } from '../util/vec2';
 
 /** Footprint radius of each target kind (metres); also its collider radius. */
-export const TARGET_RADIUS: Record<TargetKind, number> = { bottle: 0.04, cup: 0.045, basket: 0.16, pot: 0.13 };
+export const TARGET_RADIUS: Record<TargetKind, number> = { bottle: 0.04, cup: 0.045, basket: 0.16, pot: 0.13, chair: 0.25 };
 /** Heights used by the collider and the renderer. */
-export const TARGET_HEIGHT: Record<TargetKind, number> = { bottle: 0.25, cup: 0.1, basket: 0.22, pot: 0.18 };
+export const TARGET_HEIGHT: Record<TargetKind, number> = { bottle: 0.25, cup: 0.1, basket: 0.22, pot: 0.18, chair: 0.85 };
+
+/**
+ * The target's footprint: a disc of the kind's radius, or — when the scene gives the target a
+ * `size` (a laundry basket, a chair, a scanned model) — a rectangle of that size at its yaw.
+ */
+export type Footprint = { shape: 'disc'; x: number; y: number; r: number } | { shape: 'rect'; x: number; y: number; yaw: number; hx: number; hy: number };
+
+export function targetFootprint(target: Scene['target']): Footprint {
+  const { x, y, yaw } = target.pose;
+  if (target.size) return { shape: 'rect', x, y, yaw, hx: target.size[0] / 2, hy: target.size[1] / 2 };
+  return { shape: 'disc', x, y, r: TARGET_RADIUS[target.kind] };
+}
+
+export function targetHeight(target: Scene['target']): number {
+  return target.size ? target.size[2] : TARGET_HEIGHT[target.kind];
+}
+
+/** Distance from point p to a footprint's edge (0 inside it). */
+export function distanceToFootprint(p: V2, f: Footprint): number {
+  if (f.shape === 'disc') return Math.max(0, Math.hypot(p.x - f.x, p.y - f.y) - f.r);
+  const local = rotate({ x: p.x - f.x, y: p.y - f.y }, -f.yaw);
+  const dx = Math.max(0, Math.abs(local.x) - f.hx);
+  const dy = Math.max(0, Math.abs(local.y) - f.hy);
+  return Math.hypot(dx, dy);
+}
 
 /** A convex polygon, counter-clockwise. */
 export type Poly = V2[];
@@ -32,7 +57,8 @@ export function obstaclePolys(scene: Scene, pad: number): { id: string; poly: Po
     id: b.id,
     poly: rectPoly(b.pose.x, b.pose.y, b.pose.yaw, b.size[0] / 2, b.size[1] / 2, pad),
   }));
-  out.push({ id: 'target', poly: discPoly(scene.target.pose, TARGET_RADIUS[scene.target.kind], pad) });
+  const f = targetFootprint(scene.target);
+  out.push({ id: 'target', poly: f.shape === 'disc' ? discPoly(f, f.r, pad) : rectPoly(f.x, f.y, f.yaw, f.hx, f.hy, pad) });
   return out;
 }
 

@@ -22,6 +22,20 @@ export const Room = z.strictObject({
   wallThickness: positive.default(0.05),
 });
 
+/**
+ * A user-supplied glTF/GLB model (e.g. a phone scan of the lab's basket), drawn instead of the
+ * procedural look. `file` is relative to the suite file. The collider is the model's bounds
+ * (scaled) unless the object gives its own size.
+ */
+export const Model = z.strictObject({
+  file: z.string().min(1),
+  /** Uniform scale applied to the model (its units are metres after scaling). */
+  scale: positive.default(1),
+  /** Extra yaw of the model about z (radians), for scans that face another way. */
+  yaw: finite.default(0),
+});
+export type Model = z.infer<typeof Model>;
+
 export const Box = z.strictObject({
   id: z.string().min(1),
   kind: z.literal('box'),
@@ -29,10 +43,11 @@ export const Box = z.strictObject({
   size: z.tuple([positive, positive, positive]),
   pose: Pose2,
   colour: Colour.default('#a0764a'),
+  model: Model.optional(),
 });
 export type Box = z.infer<typeof Box>;
 
-export const TARGET_KINDS = ['bottle', 'cup', 'basket', 'pot'] as const;
+export const TARGET_KINDS = ['bottle', 'cup', 'basket', 'pot', 'chair'] as const;
 export const TargetKind = z.enum(TARGET_KINDS);
 export type TargetKind = z.infer<typeof TargetKind>;
 
@@ -40,6 +55,9 @@ export const Target = z.strictObject({
   kind: TargetKind,
   pose: Pose2,
   colour: Colour.optional(),
+  model: Model.optional(),
+  /** Collider and footprint size [x, y, z] (m) when a model's bounds are not what should collide. */
+  size: z.tuple([positive, positive, positive]).optional(),
 });
 
 export const Side = z.enum(['left', 'right']);
@@ -50,6 +68,25 @@ export const Instruction = z.strictObject({
   /** Which side of the obstacle(s) the robot must pass on. */
   side: Side,
 });
+
+/**
+ * How an episode succeeds. `reach`: the robot's centre comes within the goal radius (the seed
+ * era). `stop` (Habitat's STOP-based success): the episode ends at the policy's first STOP (an
+ * all-zero action) and succeeds only if the robot then stands in the stop band — its footprint
+ * `band.min`–`band.max` metres from the target's footprint — with the target's centre inside the
+ * central part of the camera's view (|cx − 0.5| ≤ `centralCx`, cx the target's normalised
+ * horizontal image position).
+ */
+export const Task = z.strictObject({
+  rule: z.enum(['reach', 'stop']).default('reach'),
+  band: z.strictObject({ min: finite.min(0).default(0.4), max: positive.default(0.5) }).default({ min: 0.4, max: 0.5 }),
+  /** The lab's proximity rule counts the target as centred when |cx − 0.5| ≤ 0.35. */
+  centralCx: finite.min(0).max(0.5).default(0.35),
+});
+export type Task = z.infer<typeof Task>;
+
+/** The scene's task with its defaults (a scene without one is a `reach` task). */
+export const taskOf = (scene: { task?: Task | undefined }): Task => scene.task ?? Task.parse({});
 
 export const Goal = z.strictObject({
   /** The "front of the target": the robot's centre must come within `radius` of (x, y). */
@@ -63,8 +100,9 @@ export type Split = z.infer<typeof Split>;
 
 /** Lighting, surfaces and camera/sensor shifts. Defaults are the lab's room. */
 export const Appearance = z.strictObject({
-  floor: z.strictObject({ colour: Colour.default('#8a8a86'), texture: z.enum(['plain', 'tiles', 'wood', 'carpet', 'concrete']).default('concrete') }).default({ colour: '#8a8a86', texture: 'concrete' }),
-  walls: z.strictObject({ colour: Colour.default('#e8e4dc'), texture: z.enum(['plain', 'plaster', 'brick', 'panels']).default('plaster') }).default({ colour: '#e8e4dc', texture: 'plaster' }),
+  /** `image`: a photo (PNG/JPEG, relative to the suite file) tiled over the floor, e.g. of the lab's own floor; `tile` is its size on the floor (m, default 1). */
+  floor: z.strictObject({ colour: Colour.default('#8a8a86'), texture: z.enum(['plain', 'tiles', 'wood', 'carpet', 'concrete']).default('concrete'), image: z.string().min(1).optional(), tile: positive.optional() }).default({ colour: '#8a8a86', texture: 'concrete' }),
+  walls: z.strictObject({ colour: Colour.default('#e8e4dc'), texture: z.enum(['plain', 'plaster', 'brick', 'panels']).default('plaster'), image: z.string().min(1).optional(), tile: positive.optional() }).default({ colour: '#e8e4dc', texture: 'plaster' }),
   light: z
     .strictObject({
       intensity: positive.default(1),
@@ -85,9 +123,14 @@ export type Appearance = z.infer<typeof Appearance>;
 
 /** Non-colliding clutter that only changes what the camera sees. */
 export const Distractor = z.strictObject({
-  kind: z.enum(['ball', 'cone', 'book', 'can']),
+  kind: z.enum(['ball', 'cone', 'book', 'can', 'pot', 'person']),
   pose: Pose2,
   colour: Colour,
+  /**
+   * A negative: an object the instruction does not name and the robot must not approach (the
+   * lab's negatives: a pot, a ball, a person). Stopping in front of it is a false stop.
+   */
+  negative: z.boolean().optional(),
 });
 
 export const Scene = z.strictObject({
@@ -97,11 +140,17 @@ export const Scene = z.strictObject({
   tags: z.array(z.string()).default([]),
   split: Split,
   room: Room,
-  robot: z.strictObject({ start: Pose2 }),
+  robot: z.strictObject({
+    start: Pose2,
+    /** Motor drift for this scene (deg; + veers left): overrides the profile's `driftDeg`. */
+    driftDeg: finite.min(-30).max(30).optional(),
+  }),
   obstacles: z.array(Box),
   target: Target,
   instruction: Instruction,
   goal: Goal,
+  /** Absent = `reach` (kept optional so that older scenes keep their hashes, hence their episode ids). */
+  task: Task.optional(),
   /** Time limit in control steps (actions); reaching it truncates the episode. */
   timeLimit: z.number().int().positive().max(10_000),
   appearance: Appearance.default(Appearance.parse({})),
@@ -116,6 +165,12 @@ export const Suite = z.strictObject({
   /** Bumped whenever the scenes change; part of every episode id. */
   version: z.number().int().positive(),
   description: z.string().default(''),
+  /**
+   * The robot profile of the suite's era, by name (src/sim/profiles.ts): `seed-pulse` (0.4 s
+   * pulses, the seed note's robot) or `v6-held` (the deployed robot: a ~6 Hz held-action loop,
+   * the CSI camera). Default `seed-pulse`. The run's `profile` overrides fields of it.
+   */
+  profile: z.string().min(1).optional(),
   scenes: z.array(Scene).min(1),
 });
 export type Suite = z.infer<typeof Suite>;

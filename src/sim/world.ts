@@ -1,6 +1,6 @@
 import type RAPIER_T from '@dimforge/rapier3d-compat';
 import type { Scene } from '../scene/schema';
-import { TARGET_HEIGHT, TARGET_RADIUS } from '../scene/geometry';
+import { targetFootprint, targetHeight } from '../scene/geometry';
 import { sha256 } from '../util/hash';
 import type { RobotProfile } from './profile';
 import { loadRapier, type Rapier } from './rapier';
@@ -83,9 +83,10 @@ export class SimWorld {
       const [sx, sy, sz] = box.size;
       fixed(box.id, R.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2), box.pose.x, box.pose.y, sz / 2, box.pose.yaw);
     }
-    const t = scene.target;
-    const th = TARGET_HEIGHT[t.kind];
-    fixed('target', R.ColliderDesc.cylinder(th / 2, TARGET_RADIUS[t.kind]).setRotation({ x: HALF_SQRT2, y: 0, z: 0, w: HALF_SQRT2 }), t.pose.x, t.pose.y, th / 2);
+    const th = targetHeight(scene.target);
+    const f = targetFootprint(scene.target);
+    if (f.shape === 'disc') fixed('target', R.ColliderDesc.cylinder(th / 2, f.r).setRotation({ x: HALF_SQRT2, y: 0, z: 0, w: HALF_SQRT2 }), f.x, f.y, th / 2);
+    else fixed('target', R.ColliderDesc.cuboid(f.hx, f.hy, th / 2), f.x, f.y, th / 2, f.yaw);
     const { min, max, wallHeight: wh, wallThickness: wt } = scene.room;
     const cx = (min[0] + max[0]) / 2;
     const cy = (min[1] + max[1]) / 2;
