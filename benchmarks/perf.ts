@@ -46,7 +46,7 @@ const { values } = parseArgs({
 const quick = Boolean(values.quick);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const profile = makeProfile({});
-const suites = loadSuites(['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json']);
+const suites = loadSuites(['scenes/nav-id-v2.json', 'scenes/nav-novel-v2.json']);
 const plan = planEpisodes(suites, 3);
 
 /** `n` episodes from the plan, cycling with fresh seeds when n exceeds it (ids stay unique). */

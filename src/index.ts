@@ -11,7 +11,7 @@
 export { defineConfig, parseConfig, loadConfig, type BenchConfig, type BenchConfigInput } from './config/config';
 export { runBench, checkBenchInputs, type BenchRun, type BenchStatus, type BenchOptions } from './runner/bench';
 export { runPlan, type RunHooks, type RunOptions } from './runner/run';
-export { DEFAULT_REPORTERS, tablesReporter, htmlReporter, probesReporter, variantsReporter, gateReporter, type Reporter, type ReportContext, type ReportFindings } from './report/reporters';
+export { DEFAULT_REPORTERS, tablesReporter, failuresReporter, htmlReporter, probesReporter, variantsReporter, gateReporter, type Reporter, type ReportContext, type ReportFindings } from './report/reporters';
 export { launchDefaultRenderer } from './render/launch';
 export { parseShard, shardEpisodes } from './runner/plan';
 export { mergeResults } from './runner/merge';

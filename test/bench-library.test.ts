@@ -19,7 +19,7 @@ describe('runBench from code', () => {
     let printed = '';
     const run: BenchRun = await runBench(config('full'), { print: (s) => (printed += s) });
     const out = join(dir, 'full');
-    for (const f of ['results.json', 'episodes.jsonl', 'plan.json', 'report.html', 'variants.md', 'variants.json', 'compare.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['results.json', 'episodes.jsonl', 'plan.json', 'failure_summary.json', 'report.html', 'variants.md', 'variants.json', 'compare.json']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(run.found.files).toMatchObject({ report: join(out, 'report.html'), compare: join(out, 'compare.json'), variants: join(out, 'variants.md') });
     // straight drives into the boxes: a regression against the oracle, so the run is not a pass.
     expect(run.status).toBe('regressed');
@@ -48,7 +48,7 @@ describe('runBench from code', () => {
     const run = await runBench(config('tables-only', { policies: ['oracle'], baseline: undefined }), { reporters: [tablesReporter] });
     expect(run.status).toBe('passed');
     expect(existsSync(join(dir, 'tables-only', 'report.html'))).toBe(false);
-    expect(DEFAULT_REPORTERS.map((r) => r.name)).toEqual(['tables', 'html', 'probes', 'variants', 'gate']);
+    expect(DEFAULT_REPORTERS.map((r) => r.name)).toEqual(['tables', 'failures', 'html', 'probes', 'variants', 'gate']);
   });
 
   it('refuses bad input before anything runs (exit 2 errors)', () => {

@@ -8,6 +8,7 @@ import { runEpisodes } from '../src/runner/episode-loop';
 import { shardEpisodes } from '../src/runner/plan';
 import type { EpisodeRow } from '../src/results/schema';
 import { suiteEpisodes, type EpisodeSpec } from '../src/sim/episode';
+import { loadSuite } from '../src/scene/load';
 import { DEFAULT_PROFILE } from '../src/sim/profile';
 import { smallSuite, tempDir, writeSuite } from './helpers/suites';
 import { cli, killChildren } from './runner-helpers';
@@ -19,8 +20,9 @@ const side = (rows: EpisodeRow[], source: string) => ({ policy: rows[0]!.policy,
 const stable = (rows: readonly EpisodeRow[]) => rows.map(({ timing: _t, ...r }) => r);
 
 describe('pairing by episode id', () => {
-  // replay: a mix of successes and failures, so a mispairing would show as discordance.
-  const episodes = suiteEpisodes(smallSuite(), 3);
+  // replay: a mix of successes and failures on the suite its reference scene comes from, so a
+  // mispairing would show as discordance.
+  const episodes = suiteEpisodes(loadSuite('scenes/nav-id-v2.json'), 2);
 
   it('is identical for batch 1 and batch 16', async () => {
     const b1 = await run('replay', episodes, 1);

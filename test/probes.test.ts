@@ -73,7 +73,7 @@ describe('probes catch the failure modes they target', () => {
   it('replay collapses on memorisation while the oracle passes both', async () => {
     // The committed in-distribution suite: replay's reference scene is one of its layouts, so
     // replay does pass some base episodes there (as the lab's memorising models did).
-    const id = loadSuite('scenes/nav-id-v1.json');
+    const id = loadSuite('scenes/nav-id-v2.json');
     const eps = [...suiteEpisodes(id, 1), ...probeEpisodes(['memorisation'], [id], 1)];
     const go = (name: ScriptedName) => runEpisodes(SCRIPTED[name](), eps, { profile: DEFAULT_PROFILE, batchSize: 16 });
     const oracleRows = await go('oracle');

@@ -52,7 +52,7 @@ describe('replay: physics from the trace', () => {
       expect(r.trace.hashes.length).toBe(r.trace.actions.length + 1);
       expect(r).toMatchObject({ suite: suite.suite, sceneHash: suite.sceneHashes[r.sceneId] });
     }
-    expect(results.config.profile).toBeDefined();
+    expect(results.config.profiles).toBeDefined();
     expect(results.policies.map((p) => p.actionMode)).toEqual(['pulse', 'pulse']);
   });
 
@@ -117,13 +117,15 @@ describe('replay: action arrows', () => {
     expect(a.fwd).toBeCloseTo(a.left);
     const facingY = actionArrow('pulse', drive, [1, 0], Math.PI / 2);
     expect([facingY.dx, facingY.dy]).toEqual([expect.closeTo(0), expect.closeTo(0.3)]);
-    expect(actionArrow('pulse', drive, [profile.deadband / 2, 0], 0)).toEqual({ fwd: 0, left: 0, dx: 0, dy: 0 });
+    expect(actionArrow('pulse', drive, [profile.deadband / 2, 0], 0)).toEqual({ fwd: 0, left: 0, dx: 0, dy: 0, spin: 0 });
+    // a pure angular_z: no arrow, a turn of spinRate × pulse by its sign
+    expect(actionArrow('pulse', drive, [0, 0, -0.4], 0)).toMatchObject({ fwd: 0, left: 0, spin: -profile.spinRate * 0.5 });
     // velocity: capped at the profile speed, over one control period
     expect(actionArrow('velocity', drive, [0.2, 0], 0).fwd).toBeCloseTo(0.1);
     expect(actionArrow('velocity', drive, [2, 0, 1], 0).fwd).toBeCloseTo(0.3);
-    // the lab's default: 0.5 m/s × 0.4 s = 0.2 m per pulse
+    // the lab's robot: 0.3125 m/s × 0.4 s = 12.5 cm per pulse
     const lab = actionArrow('pulse', arrowDrive(makeProfile({})), [1, -1], 1);
-    expect(Math.hypot(lab.dx, lab.dy)).toBeCloseTo(0.2);
+    expect(Math.hypot(lab.dx, lab.dy)).toBeCloseTo(0.125);
   });
 });
 

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSuite, parseSuite } from '../src/scene/load';
-import { generateScene, LAYOUTS, DISTANCES } from '../src/scene/generate';
+import { generateScene, LAYOUTS, DISTANCES, ERA_V2, SEED_EPISODE_ACTIONS, SEED_STEP_LENGTH } from '../src/scene/generate';
 import { planPath } from '../src/scene/geometry';
 import { ConfigError } from '../src/util/errors';
 import { smallSuite, tempDir, writeSuite } from './helpers/suites';
+
+/** Every committed suite: the seed era as first written (v1), for the recalibrated base (v2), the basket task. */
+const COMMITTED = ['nav-id-v1', 'nav-novel-v1', 'nav-id-v2', 'nav-novel-v2', 'lab-basket-v1', 'lab-basket-novel-v1'].map((n) => `scenes/${n}.json`);
 
 const valid = () => JSON.parse(JSON.stringify((({ file: _f, sceneHashes: _h, ...s }) => s)(smallSuite()))) as Record<string, any>;
 
 describe('scene validation', () => {
   it('accepts the committed suites', () => {
-    for (const f of ['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json']) {
+    for (const f of COMMITTED) {
       const s = loadSuite(f);
       expect(s.scenes.length).toBeGreaterThan(0);
       expect(Object.keys(s.sceneHashes)).toHaveLength(s.scenes.length);
@@ -95,11 +98,32 @@ describe('taxonomy generator', () => {
         }
   });
 
-  it('committed suites are what the generator writes', () => {
+  it('v2 (12.5 cm per action, 17 actions): every layout × distance × side fits the lab\'s episode on the instructed side', () => {
+    const budget = 0.8 * SEED_EPISODE_ACTIONS * SEED_STEP_LENGTH;
+    for (const layout of LAYOUTS)
+      for (const distance of DISTANCES)
+        for (const side of ['left', 'right'] as const)
+          for (const seed of [7, 8, 9]) {
+            const spec = { id: `${layout}_${side}_${distance}`, layout, side, distance, split: 'in-distribution' as const, seed, era: ERA_V2 };
+            const a = generateScene(spec);
+            expect(generateScene(spec)).toEqual(a);
+            expect(a.timeLimit).toBe(17);
+            const plan = planPath(a, a.robot.start, a.goal, { clearance: 0.22, side });
+            expect(plan, a.id).not.toBeNull();
+            expect(plan!.length - a.goal.radius, a.id).toBeLessThanOrEqual(budget);
+            const d = Math.hypot(a.target.pose.x - a.robot.start.x, a.target.pose.y - a.robot.start.y);
+            expect(d).toBeGreaterThan(1);
+            expect(d).toBeLessThan(1.8);
+            for (const b of a.obstacles) for (const s of b.size.slice(0, 2)) expect(s).toBeGreaterThan(0.17), expect(s).toBeLessThan(0.4);
+          }
+  });
+
+  it('committed suites are what the generator writes (v1 byte for byte)', () => {
     const dir = tempDir();
-    const before = ['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json'].map((f) => loadSuite(f).sceneHashes);
+    const before = COMMITTED.map((f) => loadSuite(f).sceneHashes);
     execFileSync('npx', ['tsx', 'scripts/generate-scenes.ts', '--out', dir], { encoding: 'utf8' });
-    const after = ['nav-id-v1.json', 'nav-novel-v1.json'].map((f) => loadSuite(join(dir, f)).sceneHashes);
+    const after = COMMITTED.map((f) => loadSuite(join(dir, f.replace('scenes/', ''))).sceneHashes);
     expect(after).toEqual(before);
+    for (const f of COMMITTED) expect(readFileSync(join(dir, f.replace('scenes/', '')), 'utf8'), f).toBe(readFileSync(f, 'utf8'));
   });
 });

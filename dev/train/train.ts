@@ -75,7 +75,7 @@ export async function initBackend(): Promise<string> {
 export async function trainAll(options: TrainOptions = {}): Promise<TrainReport> {
   const log = options.log ?? ((l: string) => console.log(l));
   const seed = options.seed ?? TRAIN_SEED;
-  const suiteFile = options.suiteFile ?? 'scenes/nav-id-v1.json';
+  const suiteFile = options.suiteFile ?? 'scenes/nav-id-v2.json';
   const seedsPerScene = options.seedsPerScene ?? 16;
   const outDir = options.outDir ?? 'policies';
   const epochs = { ...DEFAULT_EPOCHS, ...(options.epochs ?? {}) };

@@ -51,7 +51,7 @@ Options:
 Examples:
   npm run bench
   npm run bench -- --policy oracle --policy policies/demo-simple-finetuned --batch 16
-  npm run bench -- --suite scenes/nav-novel-v1.json --episodes-per-scene 10 --out out/novel
+  npm run bench -- --suite scenes/lab-basket-novel-v1.json --episodes-per-scene 10 --out out/novel
   npm run bench -- --out out/long --resume          # after a crash or Ctrl-C: finish the run
   npm run bench -- --shard 2/3 --out out/shard-2     # then: simgate merge out/shard-* --out out/all
 

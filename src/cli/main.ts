@@ -21,7 +21,7 @@ Run \`simgate <command> --help\` for a command's options.
 Examples:
   npm run bench                                   # default config: bench.config.ts
   npm run bench -- --policy oracle --policy straight --episodes-per-scene 5
-  npm run bench -- --suite scenes/nav-id-v1.json --batch 16 --json > results.json
+  npm run bench -- --suite scenes/lab-basket-v1.json --batch 16 --json > results.json
   npx simgate scenes scenes/*.json
 
 Exit codes: 0 pass, 1 regression or failure, 2 usage/config error, 130 interrupted.

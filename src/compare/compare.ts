@@ -1,4 +1,4 @@
-import type { EpisodeRow } from '../results/schema';
+import { splitOf, type EpisodeRow } from '../results/schema';
 import { mcnemarExact } from '../stats/mcnemar';
 import { pairedMde } from '../stats/mde';
 import { newcombePaired, type DiffInterval, type PairedTable } from '../stats/paired-diff';
@@ -72,7 +72,7 @@ export const METHODS: Comparison['methods'] = {
   rule: 'per split: REGRESSION if diff < −tolerance and p < 0.05; PASS if the interval lower bound ≥ −tolerance; else INCONCLUSIVE. Families are informational.',
 };
 
-export const groupOf = (r: EpisodeRow): string => (r.probe ? `probe:${r.probe}` : r.split);
+export const groupOf = (r: EpisodeRow): string => (r.probe ? `probe:${r.probe}` : splitOf(r));
 const ok = (r: EpisodeRow) => r.measures.success === true;
 const isError = (r: EpisodeRow) => r.outcome === 'error' || r.outcome === 'policy_error';
 

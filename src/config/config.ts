@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { formatZodError } from '../util/zod';
+import { formatPath, formatZodError } from '../util/zod';
 import { PolicySpec } from '../policy/spec';
 import { RobotProfile } from '../sim/profile';
 import { ConfigError } from '../util/errors';
@@ -16,7 +16,7 @@ export const BenchConfig = z.strictObject({
   /** The new checkpoint(s) the gate judges against the baseline; default every other policy. */
   candidates: z.array(z.string().min(1)).optional(),
   /** Scene suites ≈ test files. */
-  suites: z.array(z.string()).min(1).default(['scenes/nav-id-v1.json', 'scenes/nav-novel-v1.json']),
+  suites: z.array(z.string()).min(1).default(['scenes/nav-id-v2.json', 'scenes/nav-novel-v2.json', 'scenes/lab-basket-v1.json', 'scenes/lab-basket-novel-v1.json']),
   /** Seeds per scene ≈ repeatEach. */
   episodesPerScene: z.number().int().positive().default(3),
   /** Episodes stepped in lockstep; results do not depend on it. */
@@ -40,7 +40,11 @@ export const BenchConfig = z.strictObject({
   episodeTimeout: z.number().positive().optional(),
   /** Probe suites to add (instruction-swap, memorisation, channel-order): see src/probes. */
   probes: z.array(z.enum(PROBE_NAMES)).default([]),
-  profile: RobotProfile.optional(),
+  /**
+   * Robot profile fields to override on every suite's era profile (src/sim/profile.ts), e.g.
+   * `{ spinRate: 0.6, camera: { pitchDeg: 10 } }` after calibrating the real base.
+   */
+  profile: z.record(z.string(), z.unknown()).optional(),
 });
 export type BenchConfig = z.infer<typeof BenchConfig>;
 export type BenchConfigInput = z.input<typeof BenchConfig>;
@@ -53,6 +57,14 @@ export function defineConfig(config: BenchConfigInput): BenchConfigInput {
 export function parseConfig(raw: unknown, file: string): BenchConfig {
   const r = BenchConfig.safeParse(raw);
   if (!r.success) throw new ConfigError(formatZodError(file, r.error, 'config'), 'See README "Configuration".');
+  if (r.data.profile) {
+    // Overrides must make a valid profile on their own (every era profile fills the rest).
+    const p = RobotProfile.safeParse(r.data.profile);
+    if (!p.success) {
+      const lines = p.error.issues.map((i) => `  ${file}: ${formatPath(['profile', ...i.path])}: ${i.message}`);
+      throw new ConfigError(`Invalid config ${file}:\n${lines.join('\n')}`, 'See README "The robot" for the profile fields.');
+    }
+  }
   return r.data;
 }
 

@@ -1,4 +1,4 @@
-import type { Aggregate, EpisodeRow } from '../results/schema';
+import { splitOf, type Aggregate, type EpisodeRow } from '../results/schema';
 import { wilson } from '../stats/wilson';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -28,9 +28,10 @@ export function aggregateRows(allRows: readonly EpisodeRow[], key: { policy: str
     spl: mean(rows.map((r) => numeric(r.measures.spl))),
     softSpl: mean(rows.map((r) => numeric(r.measures.soft_spl))),
     collisionsPerEpisode: mean(rows.map((r) => numeric(r.measures.collisions))),
-    instructionFollowed: n ? rows.filter((r) => r.measures.instruction_followed === true).length / n : 0,
+    instructionFollowed: followedShare(rows),
     errors: allRows.length - n,
     meanSteps: mean(rows.map((r) => numeric(r.measures.steps))),
+    failures: failureCounts(allRows),
   };
 }
 
@@ -47,12 +48,35 @@ export function aggregate(rows: readonly EpisodeRow[]): Aggregate[] {
     g.rows.push(r);
   };
   for (const r of rows) {
-    const base = { policy: r.policy, variant: r.variant, split: r.split, ...(r.probe ? { probe: r.probe } : {}) };
+    const base = { policy: r.policy, variant: r.variant, split: splitOf(r), ...(r.probe ? { probe: r.probe } : {}) };
     add({ ...base, family: 'all' }, r);
   }
   for (const r of rows) {
-    const base = { policy: r.policy, variant: r.variant, split: r.split, ...(r.probe ? { probe: r.probe } : {}) };
+    const base = { policy: r.policy, variant: r.variant, split: splitOf(r), ...(r.probe ? { probe: r.probe } : {}) };
     add({ ...base, family: r.family }, r);
   }
   return [...groups.values()].map((g) => aggregateRows(g.rows, g.key));
+}
+
+/** Failed rows by primary failure code, most frequent first (ties by code); error rows count as policy_error. */
+export function failureCounts(rows: readonly EpisodeRow[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    if (r.outcome === 'success') continue;
+    const code = isError(r) ? 'policy_error' : typeof r.measures.failure === 'string' ? r.measures.failure : r.outcome;
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+/** "collision 12, timeout 3": the most frequent failure codes. */
+export function topFailures(failures: Record<string, number>, k = 2): string {
+  const top = Object.entries(failures).slice(0, k);
+  return top.length ? top.map(([c, n]) => `${c} ${n}`).join(', ') : '–';
+}
+
+/** Share of rows that passed on the instructed side, among rows where it applies (obstacles in the way); NaN when none. */
+export function followedShare(rows: readonly EpisodeRow[]): number {
+  const applicable = rows.filter((r) => typeof r.measures.instruction_followed === 'boolean');
+  return applicable.length ? applicable.filter((r) => r.measures.instruction_followed === true).length / applicable.length : NaN;
 }

@@ -1,4 +1,6 @@
 import { NAVIGATION_MEASURES } from './navigation';
+import { STOP_MEASURES } from './stop';
+import { FAILURE_MEASURES } from './failure';
 import type { Measure, MeasureContext, MeasureValue } from './types';
 
 /** Order measures so that each comes after its dependencies; unknown or cyclic deps throw. */
@@ -22,7 +24,10 @@ export function orderMeasures(measures: readonly Measure[]): Measure[] {
   return out;
 }
 
-const DEFAULT_ORDER = orderMeasures(NAVIGATION_MEASURES);
+/** Every measure simgate computes per episode. */
+export const ALL_MEASURES = [...NAVIGATION_MEASURES, ...STOP_MEASURES, ...FAILURE_MEASURES];
+
+const DEFAULT_ORDER = orderMeasures(ALL_MEASURES);
 
 export function computeMeasures(ctx: MeasureContext, measures: readonly Measure[] = DEFAULT_ORDER): Record<string, MeasureValue> {
   const values: Record<string, MeasureValue> = {};

@@ -7,7 +7,7 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 export const success: Measure = {
   name: 'success',
   deps: [],
-  doc: "the robot's centre came within the goal radius of the front of the target",
+  doc: "reach tasks: the robot's centre came within the goal radius of the front of the target; stop tasks: it said STOP inside the stop band, the target centred",
   compute: ({ trace }) => trace.outcome === 'success',
 };
 
@@ -125,8 +125,8 @@ export const passedSide: Measure = {
 export const instructionFollowed: Measure = {
   name: 'instruction_followed',
   deps: ['passed_side'],
-  doc: 'passed the obstacle(s) on the instructed side',
-  compute: ({ episode }, d) => d.passed_side === episode.scene.instruction.side,
+  doc: 'passed the obstacle(s) on the instructed side (null when nothing is in the way)',
+  compute: ({ episode, profile }, d) => (blockingObstacles(episode.scene, profile.radius).length ? d.passed_side === episode.scene.instruction.side : null),
 };
 
 export const NAVIGATION_MEASURES: readonly Measure[] = [

@@ -8,6 +8,7 @@ import { RendererCrashedError } from './errors';
 import { applySensorNoise, poseNoiseSeed } from './noise';
 import { decodeQoiRgb } from './qoi';
 import { startPageServer, type PageServer } from './server';
+import { AssetHost, type PageAssets } from './assets';
 import { topDownFrame, topDownRequest, type TopDownOptions } from './top-down';
 import type { CameraRequest, Renderer } from '../sim/camera';
 import type { Frame } from '../image/frame';
@@ -56,15 +57,18 @@ interface CamPayload {
   mountForward: number;
   pitchDeg: number;
   fov: number;
+  /** Lens aspect (width/height) when it differs from w/h (the profile's camera.aspect); null = w/h. */
+  aspect: number | null;
 }
 
-type SceneUpload = [string, Scene, { targetRadius: number; targetHeight: number }];
+/** A scene for the page: key, JSON, and what Node knows that the page needs (collider dimensions, asset URLs). */
+type SceneUpload = [string, Scene, { targetRadius: number; targetHeight: number; assets?: PageAssets }];
 
 declare global {
   interface Window {
     __simgate: {
-      render(p: unknown): { b64: string; sizes: number[]; ms: number };
-      topDown(p: unknown): { b64: string };
+      render(p: unknown): Promise<{ b64: string; sizes: number[]; ms: number }>;
+      topDown(p: unknown): Promise<{ b64: string }>;
       info(): Record<string, unknown>;
       setSamples(n: number): void;
       sceneCount(): number;
@@ -89,11 +93,14 @@ export class ChromiumRenderer implements Renderer {
   private crashed: string | null = null;
   private closed = false;
   private restarts = 0;
+  private readonly assets: AssetHost;
 
   private constructor(
     private readonly opts: ChromiumRendererOptions,
     private readonly server: PageServer,
-  ) {}
+  ) {
+    this.assets = new AssetHost(server);
+  }
 
   static async launch(opts: ChromiumRendererOptions = {}): Promise<ChromiumRenderer> {
     const server = await startPageServer();
@@ -217,7 +224,9 @@ export class ChromiumRenderer implements Renderer {
   private plan(ps: PageState, scenes: Map<string, Scene>): { upload: SceneUpload[]; drop: string[]; commit: () => void } {
     const upload: SceneUpload[] = [];
     for (const [key, scene] of scenes) {
-      if (!ps.known.has(key)) upload.push([key, scene, { targetRadius: TARGET_RADIUS[scene.target.kind], targetHeight: TARGET_HEIGHT[scene.target.kind] }]);
+      if (ps.known.has(key)) continue;
+      const assets = this.assets.forScene(scene);
+      upload.push([key, scene, { targetRadius: TARGET_RADIUS[scene.target.kind], targetHeight: TARGET_HEIGHT[scene.target.kind], ...(assets ? { assets } : {}) }]);
     }
     const cap = Math.max(1, this.opts.sceneCacheSize ?? 64);
     const drop: string[] = [];
@@ -257,6 +266,7 @@ export class ChromiumRenderer implements Renderer {
         mountForward: c.mountForward,
         pitchDeg: c.pitchDeg + a.pitchOffsetDeg,
         fov: c.fovDeg,
+        aspect: c.aspect ?? null,
       };
     });
     return this.onPage(ps, async () => {

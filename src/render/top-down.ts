@@ -3,6 +3,7 @@
  * contacts, goal) and the frame it gets back. The page side is topDown() in src/render/page/main.js.
  */
 import type { Scene } from '../scene/schema';
+import { targetFootprint, type Footprint } from '../scene/geometry';
 import { DEFAULT_PROFILE, type RobotProfile } from '../sim/profile';
 import type { RobotPose } from '../sim/world';
 import type { Frame } from '../image/frame';
@@ -36,6 +37,12 @@ export interface TopDownRequest {
   profile: RobotProfile;
   goal: Scene['goal'] | null;
   margin: number;
+  /**
+   * The target's footprint (its collider) drawn as an outline. Only a rectangle is sent: a disc
+   * footprint is the round object itself, which the view already shows (and drawing it would
+   * change every existing top-down picture).
+   */
+  footprint: Footprint | null;
 }
 
 /** The page payload for one view; `key` is the scene's cache key (the renderer's default for it). */
@@ -66,7 +73,14 @@ export function topDownRequest(scene: Scene, key: string, path: readonly { x: nu
     profile: opts.profile ?? DEFAULT_PROFILE,
     goal: opts.showGoal === false ? null : scene.goal,
     margin: opts.margin ?? 0.15,
+    footprint: footprintOutline(scene),
   };
+}
+
+/** The outline the top-down draws for the target (null for a disc footprint, see TopDownRequest). */
+export function footprintOutline(scene: Scene): Footprint | null {
+  const f = targetFootprint(scene.target);
+  return f.shape === 'rect' ? f : null;
 }
 
 /** The page's answer (raw RGB, base64) as a frame of the requested size. */

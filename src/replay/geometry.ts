@@ -1,4 +1,4 @@
-import { TARGET_RADIUS } from '../scene/geometry';
+import { targetFootprint } from '../scene/geometry';
 import type { Scene } from '../scene/schema';
 
 /**
@@ -46,15 +46,7 @@ export function toPixel(v: TopView, x: number, y: number): [number, number] {
  */
 export function contactPoint(scene: Scene, x: number, y: number, name: string): { x: number; y: number } {
   const box = scene.obstacles.find((b) => b.id === name);
-  if (box) {
-    const c = Math.cos(box.pose.yaw);
-    const s = Math.sin(box.pose.yaw);
-    const dx = x - box.pose.x;
-    const dy = y - box.pose.y;
-    const lx = Math.max(-box.size[0] / 2, Math.min(box.size[0] / 2, c * dx + s * dy));
-    const ly = Math.max(-box.size[1] / 2, Math.min(box.size[1] / 2, -s * dx + c * dy));
-    return { x: box.pose.x + c * lx - s * ly, y: box.pose.y + s * lx + c * ly };
-  }
+  if (box) return nearestOnRect(box.pose.x, box.pose.y, box.pose.yaw, box.size[0] / 2, box.size[1] / 2, x, y);
   if (name === 'wall') {
     const [x0, y0] = scene.room.min;
     const [x1, y1] = scene.room.max;
@@ -63,10 +55,22 @@ export function contactPoint(scene: Scene, x: number, y: number, name: string): 
     return i === 0 ? { x: x0, y } : i === 1 ? { x: x1, y } : i === 2 ? { x, y: y0 } : { x, y: y1 };
   }
   if (name === 'target') {
-    const t = scene.target.pose;
-    const d = Math.hypot(x - t.x, y - t.y) || 1;
-    const r = TARGET_RADIUS[scene.target.kind];
-    return { x: t.x + ((x - t.x) / d) * r, y: t.y + ((y - t.y) / d) * r };
+    // The target's footprint (its collider): a disc's rim, or a rectangle (target.size) as a box.
+    const f = targetFootprint(scene.target);
+    if (f.shape === 'rect') return nearestOnRect(f.x, f.y, f.yaw, f.hx, f.hy, x, y);
+    const d = Math.hypot(x - f.x, y - f.y) || 1;
+    return { x: f.x + ((x - f.x) / d) * f.r, y: f.y + ((y - f.y) / d) * f.r };
   }
   return { x, y };
+}
+
+/** The point of a rotated rectangle (centre, yaw, half extents) nearest to (x, y). */
+function nearestOnRect(cx: number, cy: number, yaw: number, hx: number, hy: number, x: number, y: number): { x: number; y: number } {
+  const c = Math.cos(yaw);
+  const s = Math.sin(yaw);
+  const dx = x - cx;
+  const dy = y - cy;
+  const lx = Math.max(-hx, Math.min(hx, c * dx + s * dy));
+  const ly = Math.max(-hy, Math.min(hy, -s * dx + c * dy));
+  return { x: cx + c * lx - s * ly, y: cy + s * lx + c * ly };
 }

@@ -7,7 +7,7 @@ import type { Scene } from '../scene/schema';
 import { makeEpisode, type EpisodeSpec } from '../sim/episode';
 import { isProbeName, probeEpisodes, probeImageTransform } from '../probes';
 import type { Frame } from '../image/frame';
-import { makeProfile, type RobotProfile } from '../sim/profile';
+import { episodeProfile, type RobotProfile, type RobotProfileInput } from '../sim/profile';
 import type { EpisodeTrace } from '../sim/trace';
 import type { ActionMode } from '../sim/world';
 import { ConfigError } from '../util/errors';
@@ -128,7 +128,9 @@ export function replaySpec(loaded: LoadedResults, row: EpisodeRow & { trace: Epi
     );
   }
   if (episode.id !== row.episodeId) throw new ConfigError(`Episode ${row.episodeId}: its id does not match suite/scene/seed/hash (${episode.id}); the results file was edited or is from another version.`);
-  const profile = makeProfile((loaded.results.config?.profile ?? {}) as object);
+  // The episode's robot as the run built it: its suite's era, the run's overrides, the scene's drift.
+  // (Older results recorded a whole profile under `profile`; as overrides it gives the same robot.)
+  const profile = episodeProfile(episode.profile, episode.scene, (loaded.results.config?.profile ?? {}) as RobotProfileInput);
   const info = loaded.results.policies?.find((p) => p.name === row.policy);
   if (!info) throw new ConfigError(`Policy "${row.policy}" of episode ${row.episodeId} is not in results.policies: cannot tell its action mode.`);
   return {

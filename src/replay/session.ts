@@ -49,6 +49,7 @@ export function writeIndex(loaded: LoadedResults, start: { policy: string; episo
     policy: r.policy,
     episodeId: r.episodeId,
     outcome: r.outcome,
+    ...(typeof r.measures.failure === 'string' ? { failure: r.measures.failure } : {}),
     sceneId: r.sceneId,
     family: r.family,
     split: r.split,

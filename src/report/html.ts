@@ -1,5 +1,6 @@
 import type { Aggregate, EpisodeRow, RunResults } from '../results/schema';
 import { pct, pctInterval } from '../util/format';
+import { failureCounts } from '../measures/aggregate';
 
 /** What was exported for a failed episode (paths relative to the report). */
 export interface FailureArtefact {
@@ -121,6 +122,12 @@ export function familyPlot(results: RunResults): string {
   return `<div class="legend">${legend}<span class="dim">bars: success rate; whiskers: 95% Wilson interval; hover a bar for counts</span></div><svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="success per family with 95% intervals">${parts.join('')}</svg>`;
 }
 
+/** The failure code (src/measures/failure.ts) of a failed row, coloured by its outcome. */
+const badge = (r: EpisodeRow) => {
+  const code = typeof r.measures.failure === 'string' ? r.measures.failure : r.outcome;
+  return `<span class="badge ${esc(r.outcome)}" title="outcome: ${esc(r.outcome)}">${esc(code)}</span>`;
+};
+
 function failures(results: RunResults, o: HtmlReportOptions): string {
   const failed = results.episodes.filter((r) => r.outcome !== 'success');
   if (!failed.length) return '<h2>Failures</h2><p>No failed episodes.</p>';
@@ -132,23 +139,22 @@ function failures(results: RunResults, o: HtmlReportOptions): string {
     `<h2>Failures</h2><p class="dim">Each failed episode can be re-simulated bit for bit and stepped through in a viewer with the command shown. Clips below: onboard camera | top-down (path blue, robot yellow, action pink, collisions red); the first ${o.maxGifsPerPolicy ?? 10} failures per policy get a clip (raise with <code>--report-gifs</code>).</p>`,
   ];
   for (const [policy, rows] of byPolicy) {
-    const outcomes = new Map<string, number>();
-    for (const r of rows) outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
-    out.push(`<h3 id="fail-${esc(policy)}">${esc(policy)} <span class="dim">— ${rows.length} failed (${[...outcomes].map(([k, n]) => `${n} ${esc(k)}`).join(', ')})</span></h3>`);
+    const codes = failureCounts(rows);
+    out.push(`<h3 id="fail-${esc(policy)}">${esc(policy)} <span class="dim">— ${rows.length} failed (${Object.entries(codes).map(([k, n]) => `${n} ${esc(k)}`).join(', ')})</span></h3>`);
     const shown = rows.filter((r) => o.artefacts?.get(artefactKey(r.policy, r.episodeId)));
     for (const r of shown) {
       const a = o.artefacts!.get(artefactKey(r.policy, r.episodeId))!;
       const m = r.measures;
       out.push(`<div class="fail">
-<div class="fhead"><span class="badge ${esc(r.outcome)}">${esc(r.outcome)}</span> <b>${esc(r.sceneId)}</b> <span class="dim">seed ${r.seed} · ${esc(r.split)} / ${esc(r.family)} · ${m.steps ?? '?'} steps · passed ${esc(m.passed_side ?? '?')} (instructed ${esc(r.side)})${r.probe ? ` · probe ${esc(r.probe)}` : ''}${r.reason ? ` · ${esc(r.reason)}` : ''}</span> <span class="id">${esc(r.episodeId)}</span></div>
+<div class="fhead">${badge(r)} <b>${esc(r.sceneId)}</b> <span class="dim">seed ${r.seed} · ${esc(r.split)} / ${esc(r.family)} · ${m.steps ?? '?'} steps · ${m.stopped === true ? `stopped ${typeof m.terminal_distance === 'number' ? m.terminal_distance.toFixed(2) : '?'} m from the target` : `passed ${esc(m.passed_side ?? '?')} (instructed ${esc(r.side)})`}${m.failure_flags ? ` · also ${esc(m.failure_flags)}` : ''}${r.probe ? ` · probe ${esc(r.probe)}` : ''}${r.reason ? ` · ${esc(r.reason)}` : ''}</span> <span class="id">${esc(r.episodeId)}</span></div>
 ${a.verify && !a.verify.ok ? `<div class="diverged">REPLAY DIVERGED: ${esc(a.verify.message)}</div>` : ''}${a.error ? `<div class="diverged">could not export: ${esc(a.error)}</div>` : ''}
 <div class="media">${a.gif ? `<a href="${esc(a.gif)}"><img loading="lazy" src="${esc(a.gif)}" alt="replay clip of ${esc(r.episodeId)}"></a>` : ''}${a.filmstrip ? `<a href="${esc(a.filmstrip)}"><img loading="lazy" class="strip" src="${esc(a.filmstrip)}" alt="filmstrip of ${esc(r.episodeId)}"></a>` : ''}</div>
 <div class="cmd"><code>${esc(cmd(r))}</code></div></div>`);
     }
     const rest = rows.filter((r) => !o.artefacts?.get(artefactKey(r.policy, r.episodeId)));
     if (rest.length) {
-      out.push(`<details><summary>${rest.length} more failure${rest.length > 1 ? 's' : ''} of ${esc(policy)} (no clip)</summary><table class="compact"><thead><tr><th>outcome</th><th>scene</th><th>seed</th><th>steps</th><th>replay</th></tr></thead><tbody>${rest
-        .map((r) => `<tr><td><span class="badge ${esc(r.outcome)}">${esc(r.outcome)}</span></td><td>${esc(r.sceneId)}</td><td>${r.seed}</td><td>${r.measures.steps ?? ''}</td><td><code>${esc(cmd(r))}</code></td></tr>`)
+      out.push(`<details><summary>${rest.length} more failure${rest.length > 1 ? 's' : ''} of ${esc(policy)} (no clip)</summary><table class="compact"><thead><tr><th>failure</th><th>scene</th><th>seed</th><th>steps</th><th>replay</th></tr></thead><tbody>${rest
+        .map((r) => `<tr><td>${badge(r)}</td><td>${esc(r.sceneId)}</td><td>${r.seed}</td><td>${r.measures.steps ?? ''}</td><td><code>${esc(cmd(r))}</code></td></tr>`)
         .join('')}</tbody></table></details>`);
     }
   }
@@ -168,7 +174,7 @@ svg.plot{background:#fff;border:1px solid #e5e7eb;border-radius:6px;max-width:10
 .fail{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:8px 10px;margin:10px 0}
 .fhead{margin-bottom:6px} .id{font-family:ui-monospace,monospace;color:#6b7280;font-size:12px;float:right}
 .media{display:flex;gap:10px;align-items:flex-start;overflow-x:auto} .media img{display:block;border-radius:4px;max-height:250px} .media img.strip{max-height:250px}
-.badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:11px;font-weight:700;text-transform:uppercase;color:#fff;background:#6b7280} .badge.collision{background:#dc2626} .badge.timeout{background:#d97706} .badge.policy_error,.badge.error{background:#9333ea}
+.badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:11px;font-weight:700;text-transform:uppercase;color:#fff;background:#6b7280} .badge.collision{background:#dc2626} .badge.timeout{background:#d97706} .badge.policy_error,.badge.error{background:#9333ea} .badge.stopped_outside{background:#0891b2}
 .cmd{margin-top:6px} code{font-family:ui-monospace,monospace;font-size:12px;background:#f3f4f6;padding:1px 5px;border-radius:4px;user-select:all}
 .diverged{background:#dc2626;color:#fff;font-weight:700;padding:4px 8px;border-radius:4px;margin:4px 0}
 details{margin:8px 0} summary{cursor:pointer;color:#1d4ed8} table.compact td{font-size:12px}`;

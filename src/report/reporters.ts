@@ -5,6 +5,7 @@ import type { BenchConfig } from '../config/config';
 import { probeResults, probeTable, type ProbeResult } from '../probes/report';
 import type { Renderer } from '../sim/camera';
 import type { RunResults } from '../results/schema';
+import { FAILURE_DOCS, FAILURE_RULES } from '../measures/failure';
 import { familyTable, summaryTable } from './table';
 import { variantsReport, variantsSummary, writeVariants, type VariantsReport } from './variants';
 
@@ -52,6 +53,23 @@ export const tablesReporter: Reporter = {
     found.files.results = join(config.outputDir, 'results.json');
     print(`Results: ${found.files.results}${results.shard ? ` (shard ${results.shard.index}/${results.shard.total}: combine with \`simgate merge\`)` : ''}\n`);
     if (!results.complete) print(`Incomplete: ${results.episodes.length} of ${results.plan!.shardEpisodes * results.policies.length} episode rows; finish with --resume --out ${config.outputDir}\n`);
+  },
+};
+
+/**
+ * failure_summary.json: failed episodes by primary failure code per policy × split × family
+ * (and "all" families), with the codes' meanings.
+ */
+export const failuresReporter: Reporter = {
+  name: 'failures',
+  run({ results, config, found }) {
+    const summary: Record<string, Record<string, Record<string, Record<string, number>>>> = {};
+    for (const a of results.aggregates.filter((x) => !x.probe)) {
+      ((summary[a.policy] ??= {})[a.split] ??= {})[a.family] = a.failures ?? {};
+    }
+    const file = join(config.outputDir, 'failure_summary.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: 1, codes: FAILURE_DOCS, rules: FAILURE_RULES, failures: summary }, null, 1) + '\n');
+    found.files.failures = file;
   },
 };
 
@@ -113,4 +131,4 @@ export const gateReporter: Reporter = {
 };
 
 /** Everything `npm run bench` writes, in the order it prints. */
-export const DEFAULT_REPORTERS: readonly Reporter[] = [tablesReporter, htmlReporter, probesReporter, variantsReporter, gateReporter];
+export const DEFAULT_REPORTERS: readonly Reporter[] = [tablesReporter, failuresReporter, htmlReporter, probesReporter, variantsReporter, gateReporter];

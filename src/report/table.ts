@@ -1,6 +1,7 @@
 import { table, getBorderCharacters } from 'table';
 import type { Aggregate, RunResults } from '../results/schema';
 import { pct, pctWithInterval } from '../util/format';
+import { topFailures } from '../measures/aggregate';
 
 const ci = (a: Aggregate) => pctWithInterval(a.success, a.ci95);
 
@@ -12,7 +13,7 @@ export interface TableOptions {
 /** The summary: one row per policy × split (all families pooled). */
 export function summaryTable(results: RunResults): string {
   const budget = new Map(results.policies.map((p) => [p.name, p]));
-  const rows: string[][] = [['policy', 'variant', 'split', 'n', 'success [95% CI]', 'SPL', 'coll/ep', 'instr-followed', 'errors', 'latency p50/p95']];
+  const rows: string[][] = [['policy', 'variant', 'split', 'n', 'success [95% CI]', 'SPL', 'coll/ep', 'instr-followed', 'errors', 'latency p50/p95', 'top failures']];
   for (const a of results.aggregates.filter((a) => a.family === 'all' && !a.probe)) {
     const info = budget.get(a.policy);
     const raw = info?.details?.latency as { p50?: number; p95?: number } | undefined;
@@ -27,9 +28,10 @@ export function summaryTable(results: RunResults): string {
       ci(a),
       a.spl.toFixed(2),
       a.collisionsPerEpisode.toFixed(2),
-      pct(a.instructionFollowed),
+      Number.isNaN(a.instructionFollowed) ? '–' : pct(a.instructionFollowed),
       String(a.errors),
       lat ? `${lat.p50.toFixed(1)}/${lat.p95.toFixed(1)} ms${over ? ' OVER BUDGET' : ''}` : '–',
+      topFailures(a.failures ?? {}),
     ]);
   }
   return table(rows, { border: getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i <= 1 || i === n });

@@ -4,6 +4,7 @@ import type { ProbeResult } from '../probes/report';
 import type { EpisodeRow, RunResults } from '../results/schema';
 import type { DiffInterval } from '../stats/paired-diff';
 import { newcombeUnpaired } from '../stats/unpaired-diff';
+import { followedShare } from '../measures/aggregate';
 import { wilson, type Interval } from '../stats/wilson';
 import { pct, pctWithInterval } from '../util/format';
 
@@ -23,6 +24,8 @@ export interface SplitStats {
 export interface VariantPolicy {
   policy: string;
   kind: string;
+  /** The task these rows are of: the seed era's `reach`, or the current `stop` task (reported apart). */
+  task: 'reach' | 'stop';
   inDistribution: SplitStats;
   novel: SplitStats;
   /** success(ID) − success(novel): different scenes, so an unpaired interval (Newcombe hybrid score). */
@@ -45,19 +48,23 @@ export const VARIANT_METHODS = {
 function split(rows: readonly EpisodeRow[]): SplitStats {
   const n = rows.length;
   const k = rows.filter((r) => r.measures.success === true).length;
-  return { n, successes: k, success: n ? k / n : 0, ci95: wilson(k, n), instructionFollowed: n ? rows.filter((r) => r.measures.instruction_followed === true).length / n : 0 };
+  return { n, successes: k, success: n ? k / n : 0, ci95: wilson(k, n), instructionFollowed: followedShare(rows) };
 }
 
 export function variantsReport(results: Pick<RunResults, 'policies' | 'episodes'>, probes: readonly ProbeResult[] = []): VariantsReport {
   const groups = new Map<string, VariantPolicy[]>();
   for (const info of results.policies) {
-    const rows = results.episodes.filter((r) => r.policy === info.name && !r.probe);
+    const all = results.episodes.filter((r) => r.policy === info.name && !r.probe);
+    for (const task of ['reach', 'stop'] as const) {
+    const rows = all.filter((r) => (r.task === 'stop' ? 'stop' : 'reach') === task);
+    if (!rows.length && (task === 'stop' || all.length)) continue;
     const id = split(rows.filter((r) => r.split === 'in-distribution'));
     const novel = split(rows.filter((r) => r.split === 'novel'));
     const lat = info.details?.latency as { p50?: unknown; p95?: unknown } | undefined;
     const vp: VariantPolicy = {
       policy: info.name,
       kind: info.kind,
+      task,
       inDistribution: id,
       novel,
       gap: id.n && novel.n ? newcombeUnpaired(id.successes, id.n, novel.successes, novel.n) : null,
@@ -69,10 +76,14 @@ export function variantsReport(results: Pick<RunResults, 'policies' | 'episodes'
     const list = groups.get(info.variant) ?? [];
     list.push(vp);
     groups.set(info.variant, list);
+    }
   }
   return { groups: [...groups].map(([variant, policies]) => ({ variant, policies })), methods: VARIANT_METHODS };
 }
 
+/** A policy's line: its name, and "(stop)" for its stop-task episodes. */
+const label = (vp: VariantPolicy) => (vp.task === 'stop' ? `${vp.policy} (stop)` : vp.policy);
+const rate = (x: number) => (Number.isNaN(x) ? '–' : pct(x));
 const ci = (s: SplitStats) => (s.n ? `${pctWithInterval(s.success, s.ci95)} (n=${s.n})` : '–');
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const gap = (g: DiffInterval | null) => (g ? `${pts(g.diff)} [${pts(g.lo)}, ${pts(g.hi)}]` : '–');
@@ -84,7 +95,7 @@ export function variantsMarkdown(rep: VariantsReport): string {
   for (const g of rep.groups) {
     out.push(`## ${g.variant}`, '', '| policy | in-distribution | novel | gap ID − novel (pts) | instr-followed ID / novel | probes | latency p50/p95 |', '|---|---|---|---|---|---|---|');
     for (const vp of g.policies) {
-      out.push(`| ${vp.policy} | ${ci(vp.inDistribution)} | ${ci(vp.novel)} | ${gap(vp.gap)} | ${pct(vp.inDistribution.instructionFollowed)} / ${pct(vp.novel.instructionFollowed)} | ${probeCell(vp)} | ${lat(vp)} |`);
+      out.push(`| ${label(vp)} | ${ci(vp.inDistribution)} | ${ci(vp.novel)} | ${gap(vp.gap)} | ${rate(vp.inDistribution.instructionFollowed)} / ${rate(vp.novel.instructionFollowed)} | ${probeCell(vp)} | ${lat(vp)} |`);
     }
     out.push('');
   }
@@ -98,7 +109,7 @@ export function variantsSummary(rep: VariantsReport): string {
   for (const g of rep.groups) {
     for (const vp of g.policies) {
       const flags = vp.probes.filter((p) => p.status === 'ok').map((p) => `${p.probe} ${p.flag}`);
-      lines.push(`  ${g.variant.padEnd(10)} ${vp.policy.padEnd(20)} ID ${ci(vp.inDistribution).padEnd(22)} novel ${ci(vp.novel).padEnd(22)} gap ${gap(vp.gap)}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+      lines.push(`  ${g.variant.padEnd(10)} ${label(vp).padEnd(20)} ID ${ci(vp.inDistribution).padEnd(22)} novel ${ci(vp.novel).padEnd(22)} gap ${gap(vp.gap)}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
     }
   }
   return lines.join('\n') + '\n';

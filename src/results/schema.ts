@@ -13,8 +13,19 @@ export interface Shard {
   total: number;
 }
 
-/** The config a run used, as recorded in results.json: the robot profile with its defaults filled in. */
-export type RunConfig = BenchConfig & { profile: RobotProfile };
+/**
+ * The config a run used, as recorded in results.json, with the robot profile each era's
+ * episodes ran with (the suite's era profile with the config's `profile` overrides on top;
+ * a scene's own drift comes on top of that).
+ */
+export type RunConfig = BenchConfig & { profiles: Record<string, RobotProfile> };
+
+/**
+ * The split a row is reported under: "in-distribution" / "novel" for reach tasks, and
+ * "in-distribution (stop)" / "novel (stop)" for stop tasks, so a run that mixes the seed era's
+ * suites with the current task's never pools two different tasks into one success rate.
+ */
+export const splitOf = (row: Pick<EpisodeRow, 'split' | 'task'>): string => (row.task === 'stop' ? `${row.split} (stop)` : row.split);
 
 /** One finished episode of one policy. Everything but `timing` is deterministic. */
 export interface EpisodeRow {
@@ -27,6 +38,8 @@ export interface EpisodeRow {
   sceneHash: string;
   seed: number;
   split: Split;
+  /** Set for episodes of a `stop` task (absent: `reach`, the seed era's task). */
+  task?: 'stop';
   family: string;
   side: 'left' | 'right';
   probe?: string;
@@ -56,6 +69,8 @@ export interface Aggregate {
   instructionFollowed: number;
   errors: number;
   meanSteps: number;
+  /** Failed episodes by primary failure code (src/measures/failure.ts), error rows as policy_error. */
+  failures: Record<string, number>;
 }
 
 export interface RunResults {
@@ -76,7 +91,7 @@ export interface RunResults {
   config: RunConfig;
   environment: Record<string, unknown>;
   policies: PolicyInfo[];
-  suites: { suite: string; version: number; file: string; scenes: number }[];
+  suites: { suite: string; version: number; file: string; scenes: number; profile?: string }[];
   aggregates: Aggregate[];
   episodes: EpisodeRow[];
 }

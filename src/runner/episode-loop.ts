@@ -7,9 +7,12 @@ import type { RobotProfile } from '../sim/profile';
 import { VecNavEnv } from '../sim/vec-env';
 import { RendererCrashedError } from '../render/errors';
 import type { EpisodeRow } from '../results/schema';
+import { taskOf } from '../scene/schema';
 
 export interface LoopOptions {
+  /** The robot, unless `profileFor` gives each episode its own (its suite's era). */
   profile: RobotProfile;
+  profileFor?: (episode: EpisodeSpec) => RobotProfile;
   batchSize: number;
   renderer?: Renderer;
   endOnCollision?: boolean;
@@ -53,6 +56,7 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   const makeEnv = () =>
     new VecNavEnv(B, {
       profile: opts.profile,
+      ...(opts.profileFor ? { profileFor: opts.profileFor } : {}),
       actionMode: policy.info.actionMode,
       ...(needsImage && opts.renderer ? { renderer: opts.renderer } : {}),
       ...(opts.imageTransform ? { imageTransform: opts.imageTransform } : {}),
@@ -178,7 +182,7 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
 function makeRow(env: VecNavEnv, slot: number, policy: Policy, opts: LoopOptions, t: { t0: number; policyMs: number }): EpisodeRow {
   const ep = env.episode(slot);
   const trace = env.trace(slot);
-  const measures = computeMeasures({ episode: ep, trace, profile: opts.profile });
+  const measures = computeMeasures({ episode: ep, trace, profile: opts.profileFor?.(ep) ?? opts.profile });
   const keepTrace = opts.traceAll || trace.outcome !== 'success';
   return {
     episodeId: ep.id,
@@ -190,6 +194,7 @@ function makeRow(env: VecNavEnv, slot: number, policy: Policy, opts: LoopOptions
     sceneHash: ep.sceneHash,
     seed: ep.seed,
     split: ep.split,
+    ...(taskOf(ep.scene).rule === 'stop' ? { task: 'stop' as const } : {}),
     family: ep.family,
     side: ep.scene.instruction.side,
     ...(ep.probe ? { probe: ep.probe } : {}),

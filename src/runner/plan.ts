@@ -54,15 +54,16 @@ export function policyIdentity(info: PolicyInfo): Record<string, unknown> {
  * folder, device choice, shard, timeouts). Two runs with the same plan hash produce the same rows,
  * so resume and merge refuse to mix runs whose hashes differ.
  */
-export function planDescription(config: BenchConfig, profile: RobotProfile, episodes: readonly EpisodeSpec[], policies: readonly PolicyInfo[]): Record<string, unknown> {
+export function planDescription(config: BenchConfig, profiles: Record<string, RobotProfile>, episodes: readonly EpisodeSpec[], policies: readonly PolicyInfo[]): Record<string, unknown> {
   return {
-    planVersion: 1,
+    planVersion: 2,
     policies: policies.map(policyIdentity),
     episodesPerScene: config.episodesPerScene,
     endOnCollision: config.endOnCollision,
     traceAll: config.traceAll,
     probes: config.probes,
-    profile,
+    // The robot of each era the plan uses, overrides applied (scene drift is in the scene hash).
+    profiles,
     // An episode id is sha256(suite, version, scene id, seed, scene hash, probe): the ids in plan
     // order pin the suites' content and order.
     episodes: episodes.map((e) => e.id),

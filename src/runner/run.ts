@@ -4,8 +4,9 @@ import type { Policy, PolicyInfo } from '../policy/types';
 import type { Renderer } from '../sim/camera';
 import { loadSuite, type LoadedSuite } from '../scene/load';
 import { suiteEpisodes, type EpisodeSpec } from '../sim/episode';
-import { makeProfile } from '../sim/profile';
+import { episodeProfile, namedProfile, type RobotProfile, type RobotProfileInput } from '../sim/profile';
 import { VERSION } from '../version';
+import { ConfigError } from '../util/errors';
 import { probeEpisodes, probeImageTransform } from '../probes';
 import type { BenchConfig } from '../config/config';
 import { runEpisodes } from './episode-loop';
@@ -55,7 +56,18 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
   // Probe episodes (src/probes) follow the base plan; their ids carry the probe name.
   const allEpisodes = [...planEpisodes(suites, config.episodesPerScene), ...probeEpisodes(config.probes, suites, config.episodesPerScene)];
   const episodes = shardEpisodes(allEpisodes, opts.shard);
-  const profile = makeProfile(config.profile ?? {});
+  const overrides = (config.profile ?? {}) as RobotProfileInput;
+  const eras = [...new Set(suites.map((s) => s.profile ?? 'seed-pulse'))];
+  const profiles: Record<string, RobotProfile> = {};
+  for (const era of eras) {
+    try {
+      profiles[era] = namedProfile(era, overrides);
+    } catch (e) {
+      const s = suites.find((x) => (x.profile ?? 'seed-pulse') === era)!;
+      throw new ConfigError(`${s.file}: profile: ${(e as Error).message}`, 'Name one of the robot profiles in README "The robot", or leave `profile` out.');
+    }
+  }
+  const profileFor = episodeProfiles(overrides);
 
   // Load every policy first: a bad manifest should fail before anything runs.
   const policies: Policy[] = [];
@@ -66,7 +78,7 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
       if (names.has(p.info.name)) throw new Error(`policies[${i}] (${specLabel(config.policies[i]!)}): duplicate policy name "${p.info.name}"`);
       names.add(p.info.name);
     }
-    const hash = planHash(planDescription(config, profile, allEpisodes, policies.map((p) => p.info)));
+    const hash = planHash(planDescription(config, profiles, allEpisodes, policies.map((p) => p.info)));
     const planFile: PlanFile = {
       schemaVersion: 1,
       planHash: hash,
@@ -92,10 +104,10 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
         plan: { hash, policies: planFile.policies, episodes: allEpisodes.length, shardEpisodes: episodes.length },
         ...(opts.shard ? { shard: opts.shard } : {}),
         complete,
-        config: { ...config, profile },
+        config: { ...config, profiles },
         environment: { node: process.version, platform: `${process.platform}-${process.arch}`, ...(renderer ? { renderer: renderer.describe() } : {}) },
         policies: policies.map((p) => p.info),
-        suites: suites.map((s) => ({ suite: s.suite, version: s.version, file: s.file, scenes: s.scenes.length })),
+        suites: suites.map((s) => ({ suite: s.suite, version: s.version, file: s.file, scenes: s.scenes.length, ...(s.profile ? { profile: s.profile } : {}) })),
         aggregates: aggregate(rows),
         episodes: rows,
       };
@@ -115,7 +127,8 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
           }
           hooks.onPolicyStart?.(policy.info, episodes.length, already);
           const got = await runEpisodes(policy, todo, {
-            profile,
+            profile: profiles[eras[0]!]!,
+            profileFor,
             batchSize: config.batchSize,
             ...(renderer ? { renderer } : {}),
             endOnCollision: config.endOnCollision,
@@ -152,4 +165,18 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
   } finally {
     for (const p of policies) await p.close();
   }
+}
+
+/**
+ * Each episode's robot: its suite's era, the run's overrides, the scene's drift. Memoised: a few
+ * eras × drifts in a run, thousands of episodes.
+ */
+export function episodeProfiles(overrides: RobotProfileInput): (episode: EpisodeSpec) => RobotProfile {
+  const memo = new Map<string, RobotProfile>();
+  return (episode) => {
+    const key = `${episode.profile ?? 'seed-pulse'}|${episode.scene.robot.driftDeg ?? ''}`;
+    let p = memo.get(key);
+    if (!p) memo.set(key, (p = episodeProfile(episode.profile, episode.scene, overrides)));
+    return p;
+  };
 }

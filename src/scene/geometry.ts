@@ -1,4 +1,4 @@
-import type { Scene, TargetKind, Side } from './schema';
+import { taskOf, type Scene, type TargetKind, type Side } from './schema';
 import { type V2, add, cross, dist, dot, norm, rotate, sub, unit } from '../util/vec2';
 
 /** Footprint radius of each target kind (metres); also its collider radius. */
@@ -225,4 +225,234 @@ export function checkSceneGeometry(scene: Scene): string | null {
     if (!poly.every(inside)) return `obstacles[${i}].pose: box "${b.id}" is not inside the room`;
   }
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation and feasibility: refuse scenes no robot could finish, and tell the scripted oracle
+// where to go in the ones that are accepted (the same search, so the two cannot disagree).
+
+/** The default profile's base radius (src/sim/profile.ts): what the validator assumes. */
+export const ROBOT_RADIUS = 0.15;
+/**
+ * Clearances beyond the robot radius that plans try, widest first: the oracle's own margin (6 cm),
+ * then narrower ones for tight gaps. Below 2 cm a pulse that drifts a little grazes the box.
+ */
+export const PLAN_MARGINS: readonly number[] = [0.06, 0.03, 0.02];
+const MIN_MARGIN = 0.02;
+
+export interface SceneProblem {
+  /** "field: why", e.g. `goal: 0.12 m from the target, …` (the loader prefixes file and scene). */
+  message: string;
+  /** What to change. */
+  hint: string;
+}
+
+/** Where the oracle should drive, and how it gets there. */
+export interface GoalPoint {
+  /** The point for the robot's centre: inside the goal disc (`reach`) or mid-band (`stop`). */
+  point: V2;
+  /** Heading (rad) that faces the target's centre from `point`; at it the target's bearing is 0. */
+  yaw: number;
+  /** The planned path from `from` to `point` on the instructed side. */
+  plan: Plan;
+  /** The clearance (robot radius + margin) that plan keeps; re-plan with it, then narrower. */
+  clearance: number;
+}
+
+const f2 = (v: number) => v.toFixed(2);
+
+/** A box's footprint as a (rect) Footprint. */
+function boxFootprint(b: Scene['obstacles'][number]): Footprint {
+  return { shape: 'rect', x: b.pose.x, y: b.pose.y, yaw: b.pose.yaw, hx: b.size[0] / 2, hy: b.size[1] / 2 };
+}
+
+function footprintPoly(f: Footprint): Poly {
+  return f.shape === 'disc' ? discPoly(f, f.r) : rectPoly(f.x, f.y, f.yaw, f.hx, f.hy);
+}
+
+/** Do two footprints overlap by more than a millimetre? (Separating axes; discs against rects by distance.) */
+function footprintsOverlap(a: Footprint, b: Footprint): boolean {
+  const tol = 1e-3;
+  if (a.shape === 'disc' && b.shape === 'disc') return Math.hypot(a.x - b.x, a.y - b.y) < a.r + b.r - tol;
+  if (a.shape === 'disc') return distanceToFootprint(a, b) < a.r - tol;
+  if (b.shape === 'disc') return distanceToFootprint(b, a) < b.r - tol;
+  const pa = footprintPoly(a);
+  const pb = footprintPoly(b);
+  for (const poly of [pa, pb])
+    for (let i = 0; i < poly.length; i++) {
+      const e = sub(poly[(i + 1) % poly.length] as V2, poly[i] as V2);
+      const axis = unit({ x: -e.y, y: e.x });
+      const ra = pa.map((p) => dot(p, axis));
+      const rb = pb.map((p) => dot(p, axis));
+      if (Math.min(...ra) > Math.max(...rb) - tol || Math.min(...rb) > Math.max(...ra) - tol) return false;
+    }
+  return true;
+}
+
+/** Distance from p to the nearest wall (negative outside the room). */
+function wallDistance(scene: Scene, p: V2): number {
+  return Math.min(p.x - scene.room.min[0], scene.room.max[0] - p.x, p.y - scene.room.min[1], scene.room.max[1] - p.y);
+}
+
+/** The point at footprint distance `gap` from footprint f, on the ray from its centre along direction u. */
+export function pointAtGap(f: Footprint, u: V2, gap: number): V2 {
+  const c = { x: f.x, y: f.y };
+  if (f.shape === 'disc') return add(c, { x: u.x * (f.r + gap), y: u.y * (f.r + gap) });
+  // The distance grows monotonically along a ray out of a convex shape: bisect.
+  let lo = 0;
+  let hi = Math.hypot(f.hx, f.hy) + gap + 1e-6;
+  for (let k = 0; k < 60; k++) {
+    const mid = (lo + hi) / 2;
+    if (distanceToFootprint(add(c, { x: u.x * mid, y: u.y * mid }), f) < gap) lo = mid;
+    else hi = mid;
+  }
+  return add(c, { x: u.x * hi, y: u.y * hi });
+}
+
+/** The nearest thing to p among the boxes and the target: its name and the distance to its footprint. */
+function nearestThing(scene: Scene, p: V2): { name: string; what: string; d: number; f: Footprint } {
+  const things = [
+    ...scene.obstacles.map((b, i) => ({ name: `box "${b.id}"`, what: `obstacles[${i}]`, f: boxFootprint(b) })),
+    { name: `the target (${scene.target.kind})`, what: 'target', f: targetFootprint(scene.target) },
+  ];
+  return things.map((t) => ({ ...t, d: distanceToFootprint(p, t.f) })).reduce((a, b) => (b.d < a.d ? b : a));
+}
+
+/**
+ * Why a scene is impossible for a disc robot of `robotRadius`, or null when it is not: the
+ * room-level checks of checkSceneGeometry, then (1) nothing covers the robot's start footprint,
+ * (2) the goal is not inside — or closer than the robot radius to — a box, the target or a wall,
+ * (3) no box overlaps the target, (4) a stop band is well formed, and (5) the task can be done:
+ * feasibleGoal finds a point to drive to and a path on the instructed side.
+ */
+export function sceneProblem(scene: Scene, robotRadius = ROBOT_RADIUS): SceneProblem | null {
+  const room = checkSceneGeometry(scene);
+  if (room) return { message: room, hint: 'Move the object inside the room and clear of the others.' };
+  const r = robotRadius;
+  const need = r + MIN_MARGIN;
+
+  const start = { x: scene.robot.start.x, y: scene.robot.start.y };
+  const near = nearestThing(scene, start);
+  // The planner grows footprints into squares/rectangles by the clearance: the start must be outside that too.
+  const boxed = obstaclePolys(scene, need).find((o) => insidePoly(start, o.poly));
+  if (near.d < r || boxed) {
+    const name = near.d < r || !boxed ? near.name : boxed.id === 'target' ? `the target (${scene.target.kind})` : `box "${boxed.id}"`;
+    const d = near.d < r || !boxed ? near.d : distanceToFootprint(start, boxed.id === 'target' ? targetFootprint(scene.target) : boxFootprint(scene.obstacles.find((b) => b.id === boxed.id)!));
+    const why = near.d < r ? `it covers the robot's start footprint (radius ${f2(r)} m)` : `the robot (radius ${f2(r)} m) has less than ${f2(MIN_MARGIN)} m to move off it`;
+    return { message: `robot.start: ${name} is ${f2(d)} m from the robot's centre: ${why}`, hint: `Move ${name} or the start so the robot's centre is ≥ ${f2(need)} m outside each side of its footprint.` };
+  }
+  if (wallDistance(scene, start) < need)
+    return { message: `robot.start: ${f2(wallDistance(scene, start))} m from a wall, closer than the robot's radius ${f2(r)} m + ${f2(MIN_MARGIN)} m`, hint: `Keep the start ≥ ${f2(need)} m from the walls (or grow the room).` };
+
+  const goal = { x: scene.goal.x, y: scene.goal.y };
+  const g = nearestThing(scene, goal);
+  if (g.d < r) {
+    // Suggest the nearest point along the line from the thing's centre through the goal (or towards the start).
+    const out = sub(goal, g.f);
+    const away = unit(norm(out) > 1e-6 ? out : sub(start, g.f));
+    const ok = pointAtGap(g.f, away, r + PLAN_MARGINS[0]!);
+    const where = g.d === 0 ? `inside ${g.name}` : `${f2(g.d)} m from ${g.name}, closer than the robot's radius ${f2(r)} m`;
+    return {
+      message: `goal: ${where}: the robot's centre cannot get there`,
+      hint: `Move the goal ≥ ${f2(r + PLAN_MARGINS[0]!)} m from ${g.name}'s edge, e.g. to x = ${f2(ok.x)}, y = ${f2(ok.y)}.`,
+    };
+  }
+  if (wallDistance(scene, goal) < r)
+    return { message: `goal: ${f2(wallDistance(scene, goal))} m from a wall, closer than the robot's radius ${f2(r)} m: the robot's centre cannot get there`, hint: `Keep the goal ≥ ${f2(r + PLAN_MARGINS[0]!)} m from the walls (or grow the room).` };
+
+  const tf = targetFootprint(scene.target);
+  for (const [i, b] of scene.obstacles.entries())
+    if (footprintsOverlap(boxFootprint(b), tf))
+      return { message: `obstacles[${i}]: box "${b.id}" overlaps the target's footprint`, hint: 'Move the box clear of the target (leave room for the robot in front of the target).' };
+
+  const task = taskOf(scene);
+  if (task.rule === 'stop' && task.band.min > task.band.max)
+    return { message: `task.band: min ${f2(task.band.min)} m is greater than max ${f2(task.band.max)} m`, hint: 'Swap them: the band runs from min to max metres, footprint to footprint.' };
+
+  if (feasibleGoal(scene, r)) return null;
+  const margin = PLAN_MARGINS[PLAN_MARGINS.length - 1]!;
+  const pass = blockingObstacles(scene, r + margin).length ? ` passing the boxes on the ${scene.instruction.side}` : '';
+  if (task.rule === 'stop')
+    return {
+      message: `task.band: no point ${f2(task.band.min)}–${f2(task.band.max)} m from the target (footprint to footprint) is reachable${pass}: the robot (radius ${f2(r)} m) cannot get there keeping ${f2(margin)} m from boxes, the target and walls`,
+      hint: `Leave room around the target: ≥ ${f2(task.band.max + 2 * r + margin)} m of free floor in front of it, on the instructed side.`,
+    };
+  return {
+    message: `goal: unreachable: no path keeps the robot (radius ${f2(r)} m) ${f2(margin)} m clear of boxes, the target and walls${pass} and ends within ${f2(scene.goal.radius)} m of (${f2(goal.x)}, ${f2(goal.y)})`,
+    hint: `Widen the gap on the ${scene.instruction.side} (≥ ${f2(2 * (r + margin))} m between boxes, and between a box and a wall), move the goal, or check instruction.side.`,
+  };
+}
+
+/**
+ * The point the scripted oracle should drive to, with a path to it, or null when the scene is
+ * infeasible (sceneProblem then refuses it). `reach`: the goal's centre if a path gets there,
+ * else the nearest reachable point of the goal disc (a goal close to the target is fine as long as
+ * part of its disc is). `stop`: stopPoint. Tries the margins of PLAN_MARGINS, widest first.
+ * Deterministic; depends on the scene and `from` only.
+ */
+export function feasibleGoal(scene: Scene, robotRadius = ROBOT_RADIUS, from: V2 = scene.robot.start): GoalPoint | null {
+  if (taskOf(scene).rule === 'stop') return stopPoint(scene, robotRadius, from);
+  const goal = { x: scene.goal.x, y: scene.goal.y };
+  const tf = targetFootprint(scene.target);
+  // The centre first, then rings of the goal disc, each starting on the side facing the start.
+  const candidates: V2[] = [goal];
+  const base = Math.atan2(from.y - goal.y, from.x - goal.x);
+  for (const frac of [0.25, 0.5, 0.75])
+    for (const a of fanAngles(16)) candidates.push(add(goal, rotate({ x: scene.goal.radius * frac, y: 0 }, base + a)));
+  for (const margin of PLAN_MARGINS) {
+    const c = robotRadius + margin;
+    for (const p of candidates) {
+      const plan = reachable(scene, from, p, c);
+      if (plan) return { point: p, yaw: Math.atan2(tf.y - p.y, tf.x - p.x), plan, clearance: c };
+    }
+  }
+  return null;
+}
+
+/**
+ * A reachable point of the stop band for the `stop` rule: the robot's footprint at the middle of
+ * the band (band.min..band.max from the target's footprint, so the centre band + radius from its
+ * edge), facing the target's centre, so its bearing there is 0 and its cx 0.5. Searched along
+ * rays from the target's centre: towards the scene's goal first (the generators put it mid-band
+ * straight in front), then towards the start, then fanning out to either side; then the band's
+ * quarter points. Null when no point of the band can be reached on the instructed side.
+ */
+export function stopPoint(scene: Scene, robotRadius = ROBOT_RADIUS, from: V2 = scene.robot.start): GoalPoint | null {
+  const task = taskOf(scene);
+  const tf = targetFootprint(scene.target);
+  const centre = { x: tf.x, y: tf.y };
+  const toGoal = sub(scene.goal, centre);
+  const toStart = sub(from, centre);
+  const front = Math.atan2((norm(toGoal) > 1e-6 ? toGoal : toStart).y, (norm(toGoal) > 1e-6 ? toGoal : toStart).x);
+  const dirs = [front, Math.atan2(toStart.y, toStart.x), ...fanAngles(36).slice(1).map((a) => front + a)];
+  const w = task.band.max - task.band.min;
+  const gaps = [task.band.min + w / 2, task.band.min + w / 4, task.band.max - w / 4];
+  for (const margin of PLAN_MARGINS) {
+    const c = robotRadius + margin;
+    for (const gap of gaps)
+      for (const a of dirs) {
+        const p = pointAtGap(tf, { x: Math.cos(a), y: Math.sin(a) }, gap + robotRadius);
+        const plan = reachable(scene, from, p, c);
+        if (plan) return { point: p, yaw: Math.atan2(centre.y - p.y, centre.x - p.x), plan, clearance: c };
+      }
+  }
+  return null;
+}
+
+/** 0, then ±step, ±2·step, … up to π: n directions, nearest first. */
+function fanAngles(n: number): number[] {
+  const step = (2 * Math.PI) / n;
+  const out = [0];
+  for (let k = 1; out.length < n; k++) {
+    out.push(k * step);
+    if (out.length < n) out.push(-k * step);
+  }
+  return out;
+}
+
+/** A path from `from` to `to` with this clearance on the instructed side, or null; `to` must itself be clear. */
+function reachable(scene: Scene, from: V2, to: V2, clearance: number): Plan | null {
+  if (wallDistance(scene, to) < clearance) return null;
+  if (nearestThing(scene, to).d < clearance) return null;
+  return planPath(scene, from, to, { clearance, side: scene.instruction.side });
 }

@@ -1,6 +1,6 @@
 import { Rng } from '../util/rng';
 import { seedFrom } from '../util/hash';
-import type { Layout, SceneSpec } from './generate';
+import { ERA_V1, ERA_V2, type Era, type Layout, type SceneSpec } from './generate';
 import type { SceneInput, Side } from './schema';
 
 /**
@@ -8,11 +8,15 @@ import type { SceneInput, Side } from './schema';
  * at a time (one family per axis) on the same base layouts, so a drop can be traced to its cause.
  * A novel scene keeps its base scene's geometry seed (`baseId`): only the named axis differs.
  */
-export type SuiteSceneSpec = Omit<SceneSpec, 'seed'> & { baseId?: string };
+export type SuiteSceneSpec = Omit<SceneSpec, 'seed' | 'era'> & { baseId?: string };
 export interface SuiteSpec {
   name: string;
   version: number;
   description: string;
+  /** Generation era of every scene (default v1). */
+  era?: Era;
+  /** The suite's robot profile by name; absent in the v1 files (which predate the field). */
+  profile?: string;
   scenes: SuiteSceneSpec[];
 }
 
@@ -20,9 +24,26 @@ const SIDES: readonly Side[] = ['left', 'right'];
 
 export const ID_SUITE = 'nav-id-v1';
 export const NOVEL_SUITE = 'nav-novel-v1';
+/** The seed taxonomy regenerated for the recalibrated base: 12.5 cm per action, 17 actions. */
+export const ID_SUITE_V2 = 'nav-id-v2';
+export const NOVEL_SUITE_V2 = 'nav-novel-v2';
+
+/** Name, version, profile and the description's era note of a seed-taxonomy suite per era. */
+function eraSuite(era: Era, split: 'id' | 'novel'): Pick<SuiteSpec, 'name' | 'version' | 'era' | 'profile'> & { note: string } {
+  if (era === ERA_V1) return { name: split === 'id' ? ID_SUITE : NOVEL_SUITE, version: 1, era, note: '' };
+  if (era === ERA_V2)
+    return {
+      name: split === 'id' ? ID_SUITE_V2 : NOVEL_SUITE_V2,
+      version: 2,
+      era,
+      profile: 'seed-pulse',
+      note: ' v2: for the recalibrated base (12.5 cm per 0.4 s pulse) and the lab\'s 17-action episodes: targets 1.15/1.35/1.55 m away, boxes 0.7× v1\'s, every path ≤ 1.7 m, time limit 17.',
+    };
+  throw new Error(`no suite names for era ${era.name}`);
+}
 
 /** The lab's recordings: mostly one box across the path at medium distance, a soda bottle. */
-export function inDistributionSpecs(): SuiteSpec {
+export function inDistributionSpecs(era: Era = ERA_V1): SuiteSpec {
   const scenes: SuiteSceneSpec[] = [];
   for (const side of SIDES) {
     const add = (layout: Layout, distance: SceneSpec['distance'], k: number) =>
@@ -34,10 +55,10 @@ export function inDistributionSpecs(): SuiteSpec {
     add('2box_hori', 'medium', 0);
     add('2box_vert', 'medium', 0);
   }
+  const { note, ...named } = eraSuite(era, 'id');
   return {
-    name: ID_SUITE,
-    version: 1,
-    description: "In distribution: the lab's taxonomy in its proportions (mostly 1box_hori, medium distance), soda bottle, the lab's instruction, grey floor, pale walls, cardboard boxes.",
+    ...named,
+    description: "In distribution: the lab's taxonomy in its proportions (mostly 1box_hori, medium distance), soda bottle, the lab's instruction, grey floor, pale walls, cardboard boxes." + note,
     scenes,
   };
 }
@@ -64,10 +85,13 @@ function bases(): { id: string; layout: Layout; side: Side }[] {
 
 type Shift = (b: { id: string; layout: Layout; side: Side }, rng: Rng, k: number) => Partial<SuiteSceneSpec>;
 
-const shifts: Record<string, Shift> = {
+/** How far ahead (m, beyond 0.4 m) distractors may stand: inside the room of the era's medium scenes. */
+const distractorSpan = (era: Era) => (era === ERA_V1 ? 1.8 : era.targetDistance.medium - 0.25);
+
+const shiftsFor = (era: Era): Record<string, Shift> => ({
   /** Unseen layouts: vertical and two-box arrangements at close/far, lateral offsets. */
   layout: () => ({}),
-  distractors: (_b, rng) => ({ distractors: distractors(rng, 3 + rng.int(2)) }),
+  distractors: (_b, rng) => ({ distractors: distractors(rng, 3 + rng.int(2), distractorSpan(era)) }),
   target: (_b, _rng, k) => ({ target: (['cup', 'basket', 'pot', 'cup'] as const)[k % 4] }),
   lighting: (_b, _rng, k) => ({
     appearance: {
@@ -92,11 +116,12 @@ const shifts: Record<string, Shift> = {
   }),
   instruction: (b, _rng, k) => ({ instructionText: PARAPHRASES[b.side][k % 4] }),
   start: () => ({ startJitter: { xy: 0.15, yawDeg: 15 } }),
-};
+});
 
-export const NOVEL_FAMILIES = [...Object.keys(shifts), 'all-shifts'] as const;
+export const NOVEL_FAMILIES = [...Object.keys(shiftsFor(ERA_V1)), 'all-shifts'] as const;
 
-export function novelSpecs(): SuiteSpec {
+export function novelSpecs(era: Era = ERA_V1): SuiteSpec {
+  const shifts = shiftsFor(era);
   const scenes: SuiteSceneSpec[] = [];
   for (const side of SIDES) {
     for (const [layout, distance] of [['2box_vert', 'far'], ['2box_hori', 'close'], ['1box_vert', 'far']] as const)
@@ -121,21 +146,21 @@ export function novelSpecs(): SuiteSpec {
     }
     scenes.push({ id: `all-shifts_${b.layout}_${b.side}`, baseId: b.id, family: 'all-shifts', layout: b.layout, side: b.side, distance: k % 2 ? 'far' : 'medium', split: 'novel', ...merged });
   });
+  const { note, ...named } = eraSuite(era, 'novel');
   return {
-    name: NOVEL_SUITE,
-    version: 1,
-    description: 'Novel: one family per shift (layout, distractors, target, lighting, texture, camera + sensor noise, instruction paraphrase, start pose) on shared base layouts, plus all shifts at once.',
+    ...named,
+    description: 'Novel: one family per shift (layout, distractors, target, lighting, texture, camera + sensor noise, instruction paraphrase, start pose) on shared base layouts, plus all shifts at once.' + note,
     scenes,
   };
 }
 
 /** Non-colliding clutter away from the robot's corridor (|y| ≥ 0.75 m). */
-function distractors(rng: Rng, n: number): NonNullable<SceneInput['distractors']> {
+function distractors(rng: Rng, n: number, span: number): NonNullable<SceneInput['distractors']> {
   const kinds = ['ball', 'cone', 'book', 'can'] as const;
   const colours = ['#d03a2f', '#2f6fd0', '#e0b020', '#3a9a48', '#8a3ab0', '#f07f20'];
   return Array.from({ length: n }, (_, i) => ({
     kind: kinds[(i + rng.int(4)) % 4]!,
-    pose: { x: 0.4 + rng.uniform(0, 1.8), y: (i % 2 ? 1 : -1) * rng.uniform(0.75, 1.15), yaw: rng.uniform(0, 3.14) },
+    pose: { x: 0.4 + rng.uniform(0, span), y: (i % 2 ? 1 : -1) * rng.uniform(0.75, 1.15), yaw: rng.uniform(0, 3.14) },
     colour: rng.pick(colours),
   }));
 }

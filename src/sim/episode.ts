@@ -15,6 +15,8 @@ export interface EpisodeSpec {
   family: string;
   /** Probe variant applied to the observation ("" for none), part of the id. */
   probe?: string;
+  /** The suite's robot era (src/sim/profile.ts PROFILES); absent = `seed-pulse`. */
+  profile?: string;
 }
 
 export function episodeId(suite: string, version: number, sceneId: string, seed: number, sceneHash: string, probe = ''): string {
@@ -25,7 +27,7 @@ export function episodeId(suite: string, version: number, sceneId: string, seed:
  * The one way to build an episode: its id follows from (suite, version, scene id, seed, scene
  * hash, probe), so whoever builds it — the plan, the env, a probe, a replay — gets the same id.
  */
-export function makeEpisode(suite: { suite: string; version: number }, scene: Scene, sceneHash: string, seed: number, probe?: string): EpisodeSpec {
+export function makeEpisode(suite: { suite: string; version: number; profile?: string | undefined }, scene: Scene, sceneHash: string, seed: number, probe?: string): EpisodeSpec {
   return {
     id: episodeId(suite.suite, suite.version, scene.id, seed, sceneHash, probe),
     suite: suite.suite,
@@ -36,6 +38,7 @@ export function makeEpisode(suite: { suite: string; version: number }, scene: Sc
     split: scene.split,
     family: scene.family,
     ...(probe ? { probe } : {}),
+    ...(suite.profile ? { profile: suite.profile } : {}),
   };
 }
 

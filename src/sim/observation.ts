@@ -1,5 +1,6 @@
 import type { Frame } from '../image/frame';
 import type { Scene, Side } from '../scene/schema';
+import type { RobotProfile } from './profile';
 import type { RobotPose } from './world';
 
 /** What a policy gets each step. */
@@ -20,4 +21,6 @@ export interface PrivilegedState {
   side: Side;
   /** Robot base radius (m), for planners. */
   robotRadius: number;
+  /** The robot the episode runs with (drive, deadband, camera), for planners. */
+  profile: RobotProfile;
 }

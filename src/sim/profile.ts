@@ -120,6 +120,15 @@ export function namedProfile(name: string, overrides: RobotProfileInput = {}): R
   });
 }
 
+/**
+ * The profile an episode runs with: its suite's era, the run's overrides on top, and the scene's
+ * own motor drift (the drift family) last.
+ */
+export function episodeProfile(era: string | undefined, scene: { robot: { driftDeg?: number | undefined } }, overrides: RobotProfileInput = {}): RobotProfile {
+  const drift = scene.robot.driftDeg;
+  return namedProfile(era ?? 'seed-pulse', drift === undefined ? overrides : { ...overrides, driftDeg: drift });
+}
+
 /** Horizontal field of view (rad) of a camera: from the vertical one and the lens aspect. */
 export function horizontalFov(camera: Camera): number {
   const aspect = camera.aspect ?? camera.width / camera.height;

@@ -1,11 +1,16 @@
 import type { Action } from './world';
 
-export type Outcome = 'success' | 'collision' | 'timeout' | 'policy_error' | 'error';
+/**
+ * How an episode ended. `stopped_outside`: the policy said STOP (stop task) outside the stop band
+ * or with the target off-centre; `timeout`: the time limit came first (under the stop rule: it
+ * never stopped).
+ */
+export type Outcome = 'success' | 'collision' | 'timeout' | 'stopped_outside' | 'policy_error' | 'error';
 
 export interface TraceEvent {
   step: number;
-  type: 'collision' | 'success' | 'timeout' | 'policy_error' | 'error';
-  /** What was hit (collision), or the reason (errors). */
+  type: 'collision' | 'success' | 'timeout' | 'stopped_outside' | 'stop' | 'policy_error' | 'error';
+  /** What was hit (collision), where it stopped (stop), or the reason (errors). */
   detail?: string;
 }
 

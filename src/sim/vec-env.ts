@@ -6,10 +6,14 @@ import type { EpisodeSpec } from './episode';
 import type { Observation } from './observation';
 import type { RobotProfile } from './profile';
 import { cloneAction, type EpisodeTrace, type Outcome } from './trace';
-import { SimWorld, type Action, type ActionMode, type RobotPose } from './world';
+import { isStop, SimWorld, type Action, type ActionMode, type RobotPose } from './world';
+import { inStopBand, targetView } from './task';
+import { taskOf } from '../scene/schema';
 
 export interface EnvOptions {
+  /** The robot, for every episode — unless `profileFor` gives each episode its own (its suite's era). */
   profile: RobotProfile;
+  profileFor?: (episode: EpisodeSpec) => RobotProfile;
   actionMode: ActionMode;
   /** When given, every observation carries the onboard camera frame. */
   renderer?: Renderer;
@@ -27,6 +31,8 @@ export interface StepInfo {
   newContacts: string[];
   distanceToGoal: number;
   success: boolean;
+  /** The policy said STOP this step (every component below the deadband). */
+  stop: boolean;
   stateHash: string;
   /** Set when the episode ended this step. */
   outcome?: Outcome;
@@ -43,6 +49,7 @@ export interface StepResult {
 
 interface Slot {
   episode: EpisodeSpec;
+  profile: RobotProfile;
   world: SimWorld;
   step: number;
   done: boolean;
@@ -100,11 +107,13 @@ export class VecNavEnv {
   async reset(slot: number, episode: EpisodeSpec): Promise<void> {
     this.slots[slot]?.world.free();
     const start = startPose(episode, this.opts.startJitter);
-    const world = await SimWorld.create(episode.scene, this.opts.profile, start);
+    const profile = this.opts.profileFor?.(episode) ?? this.opts.profile;
+    const world = await SimWorld.create(episode.scene, profile, start);
     const pose = world.pose();
     const g = episode.scene.goal;
     this.slots[slot] = {
       episode,
+      profile,
       world,
       step: 0,
       done: false,
@@ -128,7 +137,7 @@ export class VecNavEnv {
     let frames: Frame[] | undefined;
     const r = this.opts.renderer;
     if (r && live.length) {
-      frames = await r.render(live.map((s) => cameraRequest(s.episode, s.world.pose(), s.step, this.opts.profile)));
+      frames = await r.render(live.map((s) => cameraRequest(s.episode, s.world.pose(), s.step, s.profile)));
     }
     return live.map((s, k) => {
       let image = frames?.[k];
@@ -138,7 +147,7 @@ export class VecNavEnv {
         episodeId: s.episode.id,
         step: s.step,
         instruction: scene.instruction.text,
-        state: { pose: s.world.pose(), scene, side: scene.instruction.side, robotRadius: this.opts.profile.radius },
+        state: { pose: s.world.pose(), scene, side: scene.instruction.side, robotRadius: s.profile.radius, profile: s.profile },
         ...(image ? { image } : {}),
       };
     });
@@ -179,22 +188,32 @@ export class VecNavEnv {
     t.hashes.push(hash);
     t.contacts.push(phys.contacts);
     for (const c of phys.newContacts) t.events.push({ step: s.step, type: 'collision', detail: c });
-    const g = s.episode.scene.goal;
+    const scene = s.episode.scene;
+    const g = scene.goal;
     const d = Math.hypot(pose.x - g.x, pose.y - g.y);
-    const success = d <= g.radius;
     const collided = phys.newContacts.length > 0;
+    const stop = isStop(action, s.profile);
     let outcome: Outcome | undefined;
-    if (success) outcome = 'success';
+    if (taskOf(scene).rule === 'stop') {
+      // Habitat's STOP-based success: the first STOP ends the episode, judged where the robot stands.
+      if (collided && this.endOnCollision) outcome = 'collision';
+      else if (stop) {
+        const view = targetView(scene, s.profile, pose);
+        outcome = inStopBand(scene, view) ? 'success' : 'stopped_outside';
+        t.events.push({ step: s.step, type: 'stop', detail: `gap ${view.gap.toFixed(3)} m, cx ${view.cx === null ? 'behind' : view.cx.toFixed(3)}` });
+      }
+    } else if (d <= g.radius) outcome = 'success';
     else if (collided && this.endOnCollision) outcome = 'collision';
-    else if (s.step >= s.episode.scene.timeLimit) outcome = 'timeout';
+    if (!outcome && s.step >= scene.timeLimit) outcome = 'timeout';
+    const success = outcome === 'success';
     const reward = s.lastDist - d + (success ? 1 : 0) - (collided ? 0.1 : 0);
     s.lastDist = d;
     if (outcome) this.finish(s, outcome);
     return {
       reward,
-      terminated: outcome === 'success' || outcome === 'collision',
+      terminated: outcome !== undefined && outcome !== 'timeout',
       truncated: outcome === 'timeout',
-      info: { pose, contacts: phys.contacts, newContacts: phys.newContacts, distanceToGoal: d, success, stateHash: hash, ...(outcome ? { outcome } : {}) },
+      info: { pose, contacts: phys.contacts, newContacts: phys.newContacts, distanceToGoal: d, success, stop, stateHash: hash, ...(outcome ? { outcome } : {}) },
     };
   }
 
@@ -206,7 +225,7 @@ export class VecNavEnv {
       reward: 0,
       terminated: true,
       truncated: false,
-      info: { pose, contacts: [], newContacts: [], distanceToGoal: s.lastDist, success: false, stateHash: s.world.stateHash(), outcome },
+      info: { pose, contacts: [], newContacts: [], distanceToGoal: s.lastDist, success: false, stop: false, stateHash: s.world.stateHash(), outcome },
     };
   }
 
@@ -224,6 +243,11 @@ export class VecNavEnv {
 
   episode(slot: number): EpisodeSpec {
     return this.slot(slot).episode;
+  }
+
+  /** The robot profile the slot's episode runs with. */
+  profile(slot: number): RobotProfile {
+    return this.slot(slot).profile;
   }
 
   private slot(i: number): Slot {

@@ -5,9 +5,70 @@ import { sha256 } from '../util/hash';
 import type { RobotProfile } from './profile';
 import { loadRapier, type Rapier } from './rapier';
 
+/**
+ * How a policy's numbers are read. `pulse`: the lab's hardware — [linear_x, linear_y(, angular_z)]
+ * whose *direction* is executed at the profile's fixed speed (magnitudes ignored), or a spin by
+ * the sign of angular_z; the profile's `control` says whether each action is a 0.4 s pulse or a
+ * held command. `velocity`: [vx, vy(, wz)] in m/s and rad/s, for policies that output velocities.
+ */
 export type ActionMode = 'pulse' | 'velocity';
-/** pulse: [lx, ly] in [-1, 1] (x forward, y left, robot frame). velocity: [vx, vy] m/s or [vx, vy, wz]. */
+/** [linear_x (forward), linear_y (left), angular_z (CCW)]; a 2-number action means angular_z = 0. */
 export type Action = readonly number[];
+
+/** A robot-frame command: m/s forward and left, rad/s counter-clockwise. */
+export interface Command {
+  vx: number;
+  vy: number;
+  wz: number;
+}
+
+const ignore = (v: number, deadband: number): number => (Math.abs(v) < deadband ? 0 : v);
+
+/**
+ * STOP: every component below the deadband, so the base does not move (an all-zero action).
+ * Habitat-style tasks end the episode on it.
+ */
+export function isStop(action: Action, profile: Pick<RobotProfile, 'deadband'>): boolean {
+  return action.every((v) => Math.abs(v) < profile.deadband);
+}
+
+/**
+ * The lab's base (pop.driving): a translation is executed as move(atan2(ly, lx), fixed throttle)
+ * whatever the magnitude, veering by the motors' drift; with no translation, a rotation spins at
+ * the fixed spin rate by the sign of angular_z. The base takes one command at a time, so a
+ * translation wins over a rotation. Components below the deadband are ignored.
+ */
+export function directionCommand(action: Action, p: Pick<RobotProfile, 'deadband' | 'speed' | 'spinRate' | 'driftDeg'>): Command {
+  const lx = ignore(action[0] ?? 0, p.deadband);
+  const ly = ignore(action[1] ?? 0, p.deadband);
+  const az = ignore(action[2] ?? 0, p.deadband);
+  const m = Math.sqrt(lx * lx + ly * ly);
+  if (m > 0) {
+    let ux = lx / m;
+    let uy = ly / m;
+    if (p.driftDeg) {
+      const a = (p.driftDeg * Math.PI) / 180;
+      const c = Math.cos(a);
+      const s = Math.sin(a);
+      [ux, uy] = [c * ux - s * uy, s * ux + c * uy];
+    }
+    return { vx: ux * p.speed, vy: uy * p.speed, wz: 0 };
+  }
+  if (az !== 0) return { vx: 0, vy: 0, wz: Math.sign(az) * p.spinRate };
+  return { vx: 0, vy: 0, wz: 0 };
+}
+
+/** Velocity policies: [vx, vy] capped at the profile's speed, wz at maxYawRate. */
+export function velocityCommand(action: Action, p: Pick<RobotProfile, 'speed' | 'maxYawRate'>): Command {
+  let vx = action[0] ?? 0;
+  let vy = action[1] ?? 0;
+  const m = Math.sqrt(vx * vx + vy * vy);
+  if (m > p.speed) {
+    vx = (vx / m) * p.speed;
+    vy = (vy / m) * p.speed;
+  }
+  return { vx, vy, wz: Math.max(-p.maxYawRate, Math.min(p.maxYawRate, action[2] ?? 0)) };
+}
 
 export interface RobotPose {
   x: number;
@@ -110,39 +171,21 @@ export class SimWorld {
   }
 
   /**
-   * Run one control period. The robot-frame command is turned into a world-frame velocity with
-   * the body's own quaternion (arithmetic only, no Math.sin/cos) so replays stay bit-identical.
+   * Run one control step: `pulse` control drives for pulseSeconds then brakes to rest until
+   * controlPeriodSeconds; `held` control drives for the whole 1/rateHz tick and keeps the velocity
+   * into the next one (the lab's V6 loop re-applies the last action). The robot-frame command is
+   * turned into a world-frame velocity with the body's own quaternion (arithmetic only, no
+   * Math.sin/cos per step) so replays stay bit-identical.
    */
   applyAction(action: Action, mode: ActionMode): StepPhysics {
     const p = this.profile;
     const dt = p.physicsDt;
-    const periodSteps = Math.max(1, Math.round(p.controlPeriodSeconds / dt));
-    let lx = 0;
-    let ly = 0;
-    let wz = 0;
-    let driveSteps = periodSteps;
-    if (mode === 'pulse') {
-      const a0 = action[0] ?? 0;
-      const a1 = action[1] ?? 0;
-      const m = Math.sqrt(a0 * a0 + a1 * a1);
-      // The lab's base ignores magnitude: direction only, fixed throttle; [0, 0] stays put.
-      if (m > p.deadband) {
-        lx = (a0 / m) * p.speed;
-        ly = (a1 / m) * p.speed;
-      }
-      driveSteps = Math.round(p.pulseSeconds / dt);
-    } else {
-      lx = action[0] ?? 0;
-      ly = action[1] ?? 0;
-      const m = Math.sqrt(lx * lx + ly * ly);
-      if (m > p.speed) {
-        lx = (lx / m) * p.speed;
-        ly = (ly / m) * p.speed;
-      }
-      wz = Math.max(-p.maxYawRate, Math.min(p.maxYawRate, action[2] ?? 0));
-    }
-    // The lab's base has no yaw command (angular_z dropped): lock it so contacts cannot spin it.
-    const allowYaw = mode === 'velocity';
+    const cmd = mode === 'pulse' ? directionCommand(action, p) : velocityCommand(action, p);
+    const held = p.control.mode === 'held';
+    const periodSteps = Math.max(1, Math.round((held ? 1 / p.control.rateHz : p.controlPeriodSeconds) / dt));
+    const driveSteps = mode === 'pulse' && !held ? Math.round(p.pulseSeconds / dt) : periodSteps;
+    // The lab's base turns only when told to spin: lock yaw otherwise, so contacts cannot turn it.
+    const allowYaw = mode === 'velocity' || cmd.wz !== 0;
     if (allowYaw !== this.yawFree) {
       this.robot.setEnabledRotations(false, false, allowYaw, true);
       this.yawFree = allowYaw;
@@ -156,8 +199,8 @@ export class SimWorld {
       const c = q.w * q.w - q.z * q.z;
       const s = 2 * q.w * q.z;
       const drive = i < driveSteps;
-      const wantX = drive ? c * lx - s * ly : 0;
-      const wantY = drive ? s * lx + c * ly : 0;
+      const wantX = drive ? c * cmd.vx - s * cmd.vy : 0;
+      const wantY = drive ? s * cmd.vx + c * cmd.vy : 0;
       const v = this.robot.linvel();
       let dx = wantX - v.x;
       let dy = wantY - v.y;
@@ -167,7 +210,7 @@ export class SimWorld {
         dy = (dy / dm) * maxDv;
       }
       this.robot.setLinvel({ x: v.x + dx, y: v.y + dy, z: 0 }, true);
-      this.robot.setAngvel({ x: 0, y: 0, z: drive ? wz : 0 }, true);
+      this.robot.setAngvel({ x: 0, y: 0, z: drive ? cmd.wz : 0 }, true);
       this.world.step(this.events);
       this.events.drainCollisionEvents((h1, h2, started) => {
         const other = h1 === this.robotCollider.handle ? h2 : h1;
@@ -180,6 +223,11 @@ export class SimWorld {
       for (const name of this.touching) if (!contacts.includes(name)) contacts.push(name);
     }
     return { contacts, newContacts };
+  }
+
+  /** Brake to rest for one control step (held control past its COAST timeout, or STOP). */
+  coast(): StepPhysics {
+    return this.applyAction([0, 0, 0], 'pulse');
   }
 
   /** Hash of the exact physical state (float bits), to check replays and determinism. */

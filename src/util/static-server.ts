@@ -99,6 +99,7 @@ export interface Route {
 
 export interface StaticServerOptions {
   mounts: Mount[];
+  /** Looked up on every request, so routes pushed onto this array after start are served too. */
   routes?: Route[];
   /** 0 (default) = a random free port. */
   port?: number;

@@ -1,6 +1,6 @@
 import type { Policy } from '../types';
 import { OraclePolicy } from './oracle';
-import { RandomPolicy, StraightPolicy } from './simple';
+import { ForwardPolicy, RandomPolicy, StraightPolicy } from './simple';
 import { IgnoreInstructionPolicy, ReplayPolicy } from './probe-baselines';
 
 export const SCRIPTED = {
@@ -8,6 +8,7 @@ export const SCRIPTED = {
   mirror: () => new OraclePolicy(true),
   straight: () => new StraightPolicy(),
   random: () => new RandomPolicy(),
+  forward: () => new ForwardPolicy(),
   // Deliberately broken baselines that the probes must catch (src/probes).
   'ignore-instruction': () => new IgnoreInstructionPolicy(),
   replay: () => new ReplayPolicy(),
@@ -16,4 +17,4 @@ export const SCRIPTED = {
 export type ScriptedName = keyof typeof SCRIPTED;
 export const isScripted = (name: string): name is ScriptedName => Object.hasOwn(SCRIPTED, name);
 
-export { OraclePolicy, RandomPolicy, StraightPolicy, IgnoreInstructionPolicy, ReplayPolicy };
+export { OraclePolicy, RandomPolicy, StraightPolicy, ForwardPolicy, IgnoreInstructionPolicy, ReplayPolicy };

@@ -24,7 +24,7 @@ export class IgnoreInstructionPolicy extends ScriptedPolicy {
 }
 
 /** Where `replay` takes its memorised actions from. */
-export const REPLAY_REFERENCE = { suite: '../../../scenes/nav-id-v1.json', sceneId: '1box_hori_left_medium_0', seed: 0 };
+export const REPLAY_REFERENCE = { suite: '../../../scenes/nav-id-v2.json', sceneId: '1box_hori_left_medium_0', seed: 0 };
 
 /**
  * Replays one fixed action sequence by frame index, whatever it sees: the oracle's actions on a

@@ -16,6 +16,19 @@ export class StraightPolicy extends ScriptedPolicy {
   }
 }
 
+/**
+ * Always forward, whatever it sees: the lab's "forward collapse" (FORWARD was 74% of their
+ * frames, and a collapsed model predicts it everywhere). Exists to exhibit that failure code.
+ */
+export class ForwardPolicy extends ScriptedPolicy {
+  constructor() {
+    super('forward', 'always drives forward (forward collapse)');
+  }
+  actOne(): number[] {
+    return [1, 0, 0];
+  }
+}
+
 /** Uniformly random pulse directions, seeded by the episode id (so reproducible per episode). */
 export class RandomPolicy extends ScriptedPolicy {
   private readonly rngs = new Map<number, Rng>();

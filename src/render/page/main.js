@@ -38,8 +38,11 @@ function toBase64(bytes) {
   return btoa(s);
 }
 
-/** Apply scene uploads and drops from Node. */
-function syncScenes(payload) {
+/**
+ * Apply scene uploads and drops from Node. Building a scene with user models or photos waits for
+ * them to load, so nothing is drawn before every asset is in (frames stay deterministic).
+ */
+async function syncScenes(payload) {
   for (const key of payload.drop ?? []) {
     const sc = scenes.get(key);
     if (sc) {
@@ -47,7 +50,7 @@ function syncScenes(payload) {
       scenes.delete(key);
     }
   }
-  for (const [key, json, dims] of payload.scenes ?? []) if (!scenes.has(key)) scenes.set(key, buildScene(json, dims));
+  for (const [key, json, dims] of payload.scenes ?? []) if (!scenes.has(key)) scenes.set(key, await buildScene(json, dims));
 }
 
 function getScene(key) {
@@ -102,10 +105,12 @@ function perspective(fov, aspect) {
 /**
  * Onboard camera: at the robot's mount point, looking along its heading, pitched down.
  * Heading comes from the Rapier quaternion when present (cos = qw²-qz², sin = 2·qw·qz), so the
- * picture follows the exact physics state rather than a re-derived angle.
+ * picture follows the exact physics state rather than a re-derived angle. The projection has the
+ * lens's aspect (c.aspect, e.g. 16/9) and is drawn straight into the w×h target: a 16:9 view
+ * squashed to 224², as cv2.resize of a 1280×720 frame gives; without it, the target's aspect.
  */
 function placeCamera(c) {
-  const cam = perspective(c.fov, c.w / c.h);
+  const cam = perspective(c.fov, c.aspect ?? c.w / c.h);
   let co, si;
   const q2 = c.qw * c.qw + c.qz * c.qz;
   if (Number.isFinite(q2) && q2 > 0.5) {
@@ -128,13 +133,13 @@ function placeCamera(c) {
 
 /**
  * Render a batch of onboard cameras. payload: { scenes, drop, cams: [{key,x,y,yaw,qz,qw,w,h,
- * mountHeight,mountForward,pitchDeg,fov}], readback }. Returns { b64, sizes, ms }: b64 holds the
+ * mountHeight,mountForward,pitchDeg,fov,aspect}], readback }. Returns { b64, sizes, ms }: b64 holds the
  * frames one after another, frame i taking sizes[i] bytes, QOI-coded (qoi.js) or, where that
  * would be larger, raw RGB (sizes[i] = w·h·3 exactly, a QOI frame never is: see below).
  */
-function render(payload) {
+async function render(payload) {
   const t0 = performance.now();
-  syncScenes(payload);
+  await syncScenes(payload);
   const cams = payload.cams;
   const readback = payload.readback !== false;
   let cap = 0;
@@ -203,6 +208,32 @@ function disc(x, y, r, z, colour, order = 11, depthTest = false) {
   return m;
 }
 
+/** A closed outline (polygon) as ribbons, each side lengthened by half the width so corners close. */
+function outline(points, width, z, colour) {
+  const g = new THREE.Group();
+  for (let i = 0; i < points.length; i++) {
+    const a = points[i], b = points[(i + 1) % points.length];
+    const L = Math.hypot(b.x - a.x, b.y - a.y);
+    if (L < 1e-9) continue;
+    const ex = ((b.x - a.x) / L) * width / 2, ey = ((b.y - a.y) / L) * width / 2;
+    g.add(ribbon([{ x: a.x - ex, y: a.y - ey }, { x: b.x + ex, y: b.y + ey }], width, z, colour));
+  }
+  return g;
+}
+
+/** The target's footprint outline: a rotated rectangle, or a circle. */
+function footprintOutline(f, width, colour) {
+  if (f.shape === 'rect') {
+    const c = Math.cos(f.yaw), s = Math.sin(f.yaw);
+    const pts = [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([u, v]) => ({ x: f.x + c * u * f.hx - s * v * f.hy, y: f.y + s * u * f.hx + c * v * f.hy }));
+    return outline(pts, width, 0.72, colour);
+  }
+  const m = new THREE.Mesh(new THREE.RingGeometry(f.r - width / 2, f.r + width / 2, 48), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
+  m.position.set(f.x, f.y, 0.72);
+  m.renderOrder = 10;
+  return m;
+}
+
 function ring(x, y, r, w, z, colour) {
   const m = new THREE.Mesh(new THREE.RingGeometry(r - w, r, 40), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
   m.position.set(x, y, z);
@@ -212,10 +243,10 @@ function ring(x, y, r, w, z, colour) {
 
 /**
  * Orthographic view from above: x to the right, y up. payload: { scenes, drop, key, w, h, path,
- * contacts, robot: {x,y,qz,qw,yaw}, profile, goal, margin }. Returns { b64 }.
+ * contacts, robot: {x,y,qz,qw,yaw}, profile, goal, margin, footprint }. Returns { b64 }.
  */
-function topDown(payload) {
-  syncScenes(payload);
+async function topDown(payload) {
+  await syncScenes(payload);
   const scene = getScene(payload.key);
   const { x0, y0, x1, y1 } = scene.userData.bounds;
   const w = payload.w, h = payload.h;
@@ -233,6 +264,8 @@ function topDown(payload) {
 
   const overlay = new THREE.Group();
   const s = Math.max(hw, hh) / 160; // ≈ 1 px at 320 px
+  // The target's collider outline (sky blue, the replay viewer's target colour).
+  if (payload.footprint) overlay.add(footprintOutline(payload.footprint, Math.max(0.008, 2 * s), '#38bdf8'));
   if (payload.goal) overlay.add(ring(payload.goal.x, payload.goal.y, payload.goal.radius, Math.max(0.01, 2 * s), 0.7, '#22c55e'));
   const path = payload.path ?? [];
   // The path lies on the floor (depth-tested) so the robot at its end is drawn over it.

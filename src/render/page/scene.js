@@ -1,7 +1,8 @@
 // Scene JSON → three.js scene (z up). Built once per sceneKey and cached by main.js.
 import * as THREE from 'three';
 import { surfaceTexture, TILE_METRES } from './textures.js';
-import { makeBox, makeTarget, makeDistractor, std } from './objects.js';
+import { makeBox, makeTarget, makeDistractor, placeModel, std } from './objects.js';
+import { loadSceneAssets } from './assets.js';
 import { kelvinToRgb } from './util.js';
 
 /** Box mesh with texture coordinates in world metres / `tile` (so walls of any length tile evenly). */
@@ -28,12 +29,19 @@ function surfaceMaterial(kind, colour, roughness) {
 const OUTER_MARGIN = 2.2; // the lab room around the arena, seen over its low walls
 const OUTER_HEIGHT = 2.8;
 
+/** A photo over a surface: its own colours (the scene's colour would tint it), `tile` metres per repeat. */
+function photoMaterial(tex, roughness) {
+  return std('#ffffff', { map: tex, roughness });
+}
+
 /**
  * Build the scene. Returns { scene, bounds } where bounds are the room's inner min/max.
  * Dimensions that the collider also uses (target radius/height) come in `dims` from Node so the
- * picture and the physics agree.
+ * picture and the physics agree, and so do the URLs and placements of user models and photos
+ * (dims.assets), which are all loaded before anything is built.
  */
-export function buildScene(s, dims) {
+export async function buildScene(s, dims) {
+  const loaded = await loadSceneAssets(dims.assets);
   const scene = new THREE.Scene();
   const [x0, y0] = s.room.min;
   const [x1, y1] = s.room.max;
@@ -44,8 +52,8 @@ export function buildScene(s, dims) {
 
   // Arena floor, and the lab floor around it (same surface, slightly darker so the arena reads).
   const fk = app.floor.texture;
-  const ft = TILE_METRES[fk] ?? 1;
-  const floorMat = surfaceMaterial(fk, app.floor.colour, fk === 'wood' ? 0.55 : fk === 'tiles' ? 0.35 : 0.9);
+  const ft = loaded.floor ? app.floor.tile ?? 1 : TILE_METRES[fk] ?? 1;
+  const floorMat = loaded.floor ? photoMaterial(loaded.floor, 0.9) : surfaceMaterial(fk, app.floor.colour, fk === 'wood' ? 0.55 : fk === 'tiles' ? 0.35 : 0.9);
   const floor = new THREE.Mesh(worldUvBox(lx, ly, 0.02, ft), floorMat);
   floor.position.set(cx, cy, -0.01);
   floor.receiveShadow = true;
@@ -59,8 +67,8 @@ export function buildScene(s, dims) {
 
   // Arena walls: four boxes just outside the inner area, overlapping at the corners.
   const wk = app.walls.texture;
-  const wt = TILE_METRES[wk] ?? 1;
-  const wallMat = surfaceMaterial(wk, app.walls.colour, wk === 'panels' ? 0.5 : 0.92);
+  const wt = loaded.walls ? app.walls.tile ?? 1 : TILE_METRES[wk] ?? 1;
+  const wallMat = loaded.walls ? photoMaterial(loaded.walls, 0.92) : surfaceMaterial(wk, app.walls.colour, wk === 'panels' ? 0.5 : 0.92);
   const t = s.room.wallThickness, h = s.room.wallHeight;
   const walls = [
     [x0 - t / 2, cy, t, ly + 2 * t],
@@ -104,8 +112,8 @@ export function buildScene(s, dims) {
   ceiling.receiveShadow = true;
   scene.add(ceiling);
 
-  for (const b of s.obstacles) scene.add(makeBox(b));
-  scene.add(makeTarget(s.target, dims.targetHeight, dims.targetRadius));
+  s.obstacles.forEach((b, i) => scene.add(loaded.obstacles[i] ? placeModel(loaded.obstacles[i], b.pose) : makeBox(b)));
+  scene.add(loaded.target ? placeModel(loaded.target, s.target.pose) : makeTarget(s.target, dims.targetHeight, dims.targetRadius));
   for (const d of s.distractors ?? []) scene.add(makeDistractor(d));
 
   // Lights: sky fill + a key light from (azimuth, elevation), both tinted by the colour temperature.
@@ -144,6 +152,7 @@ export function buildScene(s, dims) {
 /** Free GPU memory of a dropped scene (shared surface textures stay cached). */
 export function disposeScene(scene) {
   scene.traverse((o) => {
+    if (o.userData.simgateShared) return; // a user model's geometry and materials, shared between scenes
     if (o.geometry) o.geometry.dispose();
     const ms = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
     for (const m of ms) m.dispose();

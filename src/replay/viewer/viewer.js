@@ -62,7 +62,7 @@ function renderList() {
   state.list = filtered();
   $('count').textContent = `${state.list.length}`;
   $('episodes').innerHTML = state.list
-    .map((e, i) => `<li data-i="${i}" title="${esc(e.sceneId)}"><span class="dot ${esc(e.outcome)}"></span><span class="id">${esc(e.episodeId.slice(0, 10))}</span> ${esc(e.policy)}<div class="sub">${esc(e.outcome)} · ${esc(e.sceneId)} · seed ${e.seed}</div></li>`)
+    .map((e, i) => `<li data-i="${i}" title="${esc(e.sceneId)}"><span class="dot ${esc(e.outcome)}"></span><span class="id">${esc(e.episodeId.slice(0, 10))}</span> ${esc(e.policy)}<div class="sub">${esc(e.failure || e.outcome)} · ${esc(e.sceneId)} · seed ${e.seed}</div></li>`)
     .join('');
   for (const li of $('episodes').children) li.onclick = () => go(Number(li.dataset.i));
   markCurrent();
@@ -139,7 +139,7 @@ async function open(entry) {
 
 function header() {
   const d = state.data;
-  $('title').innerHTML = `${esc(d.policy)} <span class="dim">(${esc(d.variant)})</span> · <span class="dim">episode</span> ${esc(d.episodeId)} · ${esc(d.sceneId)} <span class="dim">seed ${d.seed}</span> <span class="badge ${esc(d.outcome)}">${esc(d.outcome)}</span>`;
+  $('title').innerHTML = `${esc(d.policy)} <span class="dim">(${esc(d.variant)})</span> · <span class="dim">episode</span> ${esc(d.episodeId)} · ${esc(d.sceneId)} <span class="dim">seed ${d.seed}</span> <span class="badge ${esc(d.outcome)}">${esc(d.measures.failure || d.outcome)}</span>`;
   const v = $('verify');
   if (d.verify.ok) {
     v.className = 'verify ok';
@@ -154,6 +154,8 @@ function header() {
   const m = d.measures;
   $('epText').innerHTML = `<div class="kv">${[
     ['outcome', `${d.outcome}${d.reason ? ` (${d.reason})` : ''}`],
+    ...(m.failure ? [['failure', `${m.failure}${m.failure_flags ? ` (also ${m.failure_flags})` : ''}`]] : []),
+    ...(m.stopped === true || typeof m.stop_error === 'number' ? [['stop', `${typeof m.terminal_distance === 'number' ? m.terminal_distance.toFixed(2) : '?'} m from the target${typeof m.stop_error === 'number' && m.stop_error > 0 ? `, ${m.stop_error.toFixed(2)} m outside the band` : ''}`]] : []),
     ['steps', `${d.steps} (${d.actionMode})`],
     ['passed side', m.passed_side ?? '–'],
     ['instruction followed', m.instruction_followed ?? '–'],
@@ -373,12 +375,32 @@ function drawDial(k) {
   // robot frame on screen: forward = up, left = left; the rim is the longest arrow the drive can command
   const u = R / arrows.max;
   arrow(g, cx, cy, cx - v[1] * u, cy - v[0] * u, 3, COL.act);
+  // a rotation (angular_z): an arc on the rim, counter-clockwise (left) or clockwise, as long as the turn
+  const turn = (arrows.spin ?? [])[k] ?? 0;
+  if (turn) {
+    const r = R * 0.8;
+    const a0 = -Math.PI / 2; // screen angle of "forward"
+    const a1 = a0 - turn; // screen y points down: a left (CCW) turn runs anticlockwise on screen
+    g.strokeStyle = COL.act;
+    g.lineWidth = 3;
+    g.beginPath();
+    g.arc(cx, cy, r, Math.min(a0, a1), Math.max(a0, a1));
+    g.stroke();
+    const ex = cx + r * Math.cos(a1);
+    const ey = cy + r * Math.sin(a1);
+    const tx = -Math.sin(a1) * Math.sign(-turn);
+    const ty = Math.cos(a1) * Math.sign(-turn);
+    arrow(g, ex - tx * 6, ey - ty * 6, ex, ey, 3, COL.act);
+    g.fillStyle = COL.act;
+    g.fillText(`${turn > 0 ? '⟲' : '⟳'} ${((Math.abs(turn) * 180) / Math.PI).toFixed(0)}°`, cx + 4, cy + R - 4);
+  }
 }
 
 /** No arrow for action k: the drive does not move for it (deadband). */
 function stopped(k) {
   const v = state.data.arrows.robot[k];
-  return !v || (!v[0] && !v[1]);
+  const turn = (state.data.arrows.spin ?? [])[k] ?? 0;
+  return !v || (!v[0] && !v[1] && !turn);
 }
 
 function stepInfo(k) {
@@ -386,7 +408,7 @@ function stepInfo(k) {
   const a = d.actions[k];
   const deg = (r) => ((r * 180) / Math.PI).toFixed(1);
   $('actText').innerHTML = a
-    ? `<div class="kv"><div><span>action ${k}:</span> [${a.map((x) => fmt(x, 3)).join(', ')}]</div><div><span>direction:</span> ${stopped(k) ? 'stop' : `${deg(Math.atan2(a[1] ?? 0, a[0] ?? 0))}° (robot frame, + = left)`}</div><div><span>mode:</span> ${esc(d.actionMode)}</div></div>`
+    ? `<div class="kv"><div><span>action ${k}:</span> [${a.map((x) => fmt(x, 3)).join(', ')}]</div><div><span>direction:</span> ${stopped(k) ? 'STOP' : (state.data.arrows.spin ?? [])[k] ? `spin ${(state.data.arrows.spin[k] > 0 ? 'left' : 'right')}` : `${deg(Math.atan2(a[1] ?? 0, a[0] ?? 0))}° (robot frame, + = left)`}</div><div><span>mode:</span> ${esc(d.actionMode)}</div></div>`
     : `<div class="kv dim">${k === d.steps ? 'episode over: no action after the last frame' : 'no action'}</div>`;
   const p = d.poses[k];
   const g = d.scene.goal;
