@@ -23,8 +23,8 @@ afterAll(async () => {
 });
 
 // One "left" and one "right" scene of the in-distribution suite, and one novel scene.
-const id = suiteEpisodes(loadSuite('scenes/nav-id-v1.json'), 1).filter((e) => e.scene.id === '1box_hori_left_medium_0' || e.scene.id === '1box_hori_right_medium_0');
-const novel = suiteEpisodes(loadSuite('scenes/nav-novel-v1.json'), 1).filter((e) => e.scene.id === 'lighting_1box_hori_right');
+const id = suiteEpisodes(loadSuite('scenes/nav-id-v2.json'), 1).filter((e) => e.scene.id === '1box_hori_left_medium_0' || e.scene.id === '1box_hori_right_medium_0');
+const novel = suiteEpisodes(loadSuite('scenes/nav-novel-v2.json'), 1).filter((e) => e.scene.id === 'lighting_1box_hori_right');
 
 describe('trained policies in the closed loop', () => {
   for (const name of POLICIES) {
