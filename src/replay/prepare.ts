@@ -39,6 +39,10 @@ export interface ReplayData {
   steps: number;
   poses: [number, number, number][];
   actions: number[][];
+  /** Steps the robot held its last command while the policy computed (held control with latency). */
+  held?: boolean[];
+  /** What the policy's server said at each step it answered (predicted_label, stop_latched, latency_ms…). */
+  info?: (Record<string, unknown> | null)[];
   /** The arrow of each action (actionArrows): the viewer draws these and computes none itself. */
   arrows: ActionArrows;
   contacts: string[][];
@@ -201,6 +205,8 @@ export async function prepareEpisode(loaded: LoadedResults, spec: ReplaySpec, op
     steps: trace.actions.length,
     poses: posesXyYaw,
     actions: trace.actions,
+    ...(trace.held ? { held: trace.held } : {}),
+    ...(trace.info ? { info: trace.info } : {}),
     arrows: actionArrows(spec.actionMode, arrowDrive(spec.profile), posesXyYaw, trace.actions),
     contacts: trace.contacts,
     hashes: trace.hashes,

@@ -20,6 +20,9 @@ export function summaryTable(results: RunResults): string {
     // No answered call (a dead policy server) leaves p50/p95 undefined or NaN: show nothing.
     const lat = Number.isFinite(raw?.p50) && Number.isFinite(raw?.p95) ? (raw as { p50: number; p95: number }) : undefined;
     const over = lat !== undefined && info?.budgetMs !== undefined && lat.p95 > info.budgetMs;
+    // A server's own latency_ms beside the round trip: the difference is transport and encoding.
+    const srv = info?.details?.serverLatency as { p50?: number; p95?: number } | undefined;
+    const server = Number.isFinite(srv?.p50) && Number.isFinite(srv?.p95) ? ` (server ${srv!.p50!.toFixed(1)}/${srv!.p95!.toFixed(1)})` : '';
     rows.push([
       a.policy,
       a.variant,
@@ -30,7 +33,7 @@ export function summaryTable(results: RunResults): string {
       a.collisionsPerEpisode.toFixed(2),
       Number.isNaN(a.instructionFollowed) ? '–' : pct(a.instructionFollowed),
       String(a.errors),
-      lat ? `${lat.p50.toFixed(1)}/${lat.p95.toFixed(1)} ms${over ? ' OVER BUDGET' : ''}` : '–',
+      lat ? `${lat.p50.toFixed(1)}/${lat.p95.toFixed(1)} ms${server}${over ? ' OVER BUDGET' : ''}` : '–',
       topFailures(a.failures ?? {}),
     ]);
   }

@@ -48,6 +48,8 @@ export interface EpisodeRow {
   measures: Record<string, MeasureValue>;
   /** Kept for failed episodes (and on request): enough to re-simulate and replay. */
   trace?: EpisodeTrace;
+  /** The policy's latency counted in robot time was measured (wall clock): this row is not reproducible bit for bit. */
+  measuredLatency?: boolean;
   /** Wall-clock facts; excluded from determinism checks. */
   timing?: { wallMs: number; policyMs: number };
 }

@@ -1,5 +1,6 @@
 import { computeMeasures } from '../measures/compute';
-import type { Policy } from '../policy/types';
+import type { ActResult, Policy } from '../policy/types';
+import { latencyModel, SlotControl } from './control';
 import type { Renderer } from '../sim/camera';
 import type { Frame } from '../image/frame';
 import type { EpisodeSpec } from '../sim/episode';
@@ -37,6 +38,8 @@ export interface LoopOptions {
    */
   maxRendererRestarts?: number;
   onRendererRestart?: (info: { error: Error; redo: string[]; restarts: number }) => void;
+  /** Robot-time latency of the policy's answers (held control), unless a scene's `cadence` says otherwise. */
+  latency?: number | readonly number[] | 'measured';
 }
 
 type RestartableRenderer = Renderer & Required<Pick<Renderer, 'restart'>>;
@@ -50,7 +53,8 @@ const TIMED_OUT = Symbol('timed out');
  * at once with the next episode. Rows come back in episode order, whatever order they finished in.
  */
 export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec[], opts: LoopOptions): Promise<EpisodeRow[]> {
-  const B = Math.max(1, Math.min(opts.batchSize, episodes.length || 1));
+  // A stateful server pool takes one episode per server: never more in flight than it has.
+  const B = Math.max(1, Math.min(opts.batchSize, episodes.length || 1, policy.info.maxConcurrent ?? Infinity));
   const needsImage = policy.info.needsImage;
   if (needsImage && !opts.renderer) throw new Error(`policy "${policy.info.name}" needs camera frames but no renderer was started`);
   const makeEnv = () =>
@@ -72,6 +76,7 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   /** Which episode (plan index) each busy slot holds, from reset until its row is made. */
   const inFlight = new Map<number, number>();
   const started = new Map<number, { t0: number; policyMs: number }>();
+  const control = new Map<number, SlotControl>();
   const active = new Map<number, Awaited<ReturnType<VecNavEnv['observe']>>[number]>();
 
   const fill = async () => {
@@ -83,8 +88,14 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       const ep = episodes[k] as EpisodeSpec;
       inFlight.set(slot, k);
       await env.reset(slot, ep);
-      policy.begin(slot, ep);
       started.set(slot, { t0: performance.now(), policyMs: 0 });
+      control.set(slot, new SlotControl(env.profile(slot), latencyModel(ep.scene.cadence, opts.latency), policy.info.chunk?.execute));
+      try {
+        await policy.begin(slot, ep);
+      } catch (e) {
+        // A server that fails its /reset ends this episode as a policy error, like a failed call.
+        beginErrors.set(slot, `policy_error: ${policy.info.name}: ${(e as Error).message}`);
+      }
       filled.push(slot);
     }
     if (!filled.length) return;
@@ -92,12 +103,16 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
     filled.forEach((slot, k) => active.set(slot, obs[k]!));
   };
 
+  const beginErrors = new Map<number, string>();
+
   const stepOnce = async () => {
     const now = performance.now();
     const all = [...active.entries()].map(([slot, obs]) => ({ slot, obs }));
     const expired = new Set(limitMs ? all.filter(({ slot }) => now - started.get(slot)!.t0 > limitMs).map((b) => b.slot) : []);
-    const batch = all.filter(({ slot }) => !expired.has(slot));
-    const acts = new Map<number, { action: number[] } | { error: string }>();
+    // Only slots with nothing queued and no answer pending ask the policy this tick (chunks, latency).
+    const batch = all.filter(({ slot }) => !expired.has(slot) && !beginErrors.has(slot) && control.get(slot)!.wantsQuery());
+    const acts = new Map<number, ActResult>();
+    let callMs = 0;
     if (batch.length) {
       const t0 = performance.now();
       let got: Awaited<ReturnType<Policy['act']>> | typeof TIMED_OUT;
@@ -116,18 +131,28 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
         got = batch.map(() => ({ error: msg }));
       }
       const dt = performance.now() - t0;
+      callMs = dt;
       for (const { slot } of batch) started.get(slot)!.policyMs += dt / batch.length;
       batch.forEach(({ slot }, k) => {
         const a = got === TIMED_OUT ? { error: `${timeoutReason()}: the policy call did not return` } : got[k];
-        acts.set(slot, a && 'action' in a ? a : { error: a?.error ?? 'policy_error: no result for this row' });
+        acts.set(slot, a && ('action' in a || 'actions' in a) ? a : { error: (a as { error?: string } | undefined)?.error ?? 'policy_error: no result for this row' });
       });
     }
     for (const slot of expired) acts.set(slot, { error: timeoutReason() });
+    for (const [slot, reason] of beginErrors) acts.set(slot, { error: reason });
     const order = all.map(({ slot }) => slot);
     const results = await env.step(
       order.map((slot) => {
-        const a = acts.get(slot)!;
-        return 'action' in a ? { slot, action: a.action } : { slot, error: a.error };
+        const a = acts.get(slot);
+        if (a && 'error' in a) return { slot, error: a.error };
+        const ctl = control.get(slot)!;
+        if (a) {
+          const bad = 'actions' in a && !a.actions.length ? 'policy_error: empty action chunk' : undefined;
+          if (bad) return { slot, error: bad };
+          ctl.receive(a, callMs);
+        }
+        const c = ctl.next();
+        return { slot, action: c.action, ...(c.hold ? { hold: true } : {}), ...(c.info ? { info: c.info } : {}) };
       }),
     );
     const finished: { slot: number; row: EpisodeRow }[] = [];
@@ -145,6 +170,8 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       active.delete(slot);
       inFlight.delete(slot);
       started.delete(slot);
+      control.delete(slot);
+      beginErrors.delete(slot);
       rows.set(row.episodeId, row);
       await opts.onEpisode?.(row);
     }
@@ -167,6 +194,8 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
         inFlight.clear();
         active.clear();
         started.clear();
+        control.clear();
+        beginErrors.clear();
         env.close();
         await opts.renderer.restart();
         env = makeEnv();
@@ -202,6 +231,7 @@ function makeRow(env: VecNavEnv, slot: number, policy: Policy, opts: LoopOptions
     ...(trace.reason ? { reason: trace.reason } : {}),
     measures,
     ...(keepTrace ? { trace: structuredClone(trace) } : {}),
+    ...(opts.latency === 'measured' && !ep.scene.cadence ? { measuredLatency: true } : {}),
     timing: { wallMs: performance.now() - t.t0, policyMs: t.policyMs },
   };
 }

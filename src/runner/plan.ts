@@ -11,7 +11,8 @@ export type { Shard };
 
 export const shardLabel = (s: Shard | undefined): string => (s ? `${s.index}/${s.total}` : 'unsharded');
 
-export function parseShard(text: string): Shard {
+export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard {
+  if (text.trim() === 'auto') return shardFromEnv(env);
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const total = m ? Number(m[2]) : NaN;
@@ -19,6 +20,50 @@ export function parseShard(text: string): Shard {
     throw new ConfigError(`--shard ${text}: expected i/n with 1 ≤ i ≤ n (e.g. --shard 2/3)`);
   }
   return { index, total };
+}
+
+/**
+ * `--shard auto`: i/n from the cluster's array-job variables.
+ * - Kubernetes Indexed Job: `JOB_COMPLETION_INDEX` (0-based, set by the Job controller) and
+ *   `JOB_COMPLETIONS`, which the manifest sets to `spec.completions` (Kubernetes does not pass the
+ *   count to pods: kubernetes.io/docs/tasks/job/indexed-parallel-processing-static).
+ * - SLURM job array: `SLURM_ARRAY_TASK_ID` within `SLURM_ARRAY_TASK_MIN`…`MAX`, and
+ *   `SLURM_ARRAY_TASK_COUNT` (slurm.schedmd.com/job_array.html). The array must be one contiguous
+ *   range (`--array=0-7` or `1-8`, any `%` limit): task MIN is shard 1.
+ */
+export function shardFromEnv(env: NodeJS.ProcessEnv): Shard {
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d+$/.test(v.trim())) throw new ConfigError(`--shard auto: ${name}=${v} is not a whole number`);
+    return Number(v);
+  };
+  const k8sIndex = int('JOB_COMPLETION_INDEX');
+  if (k8sIndex !== undefined) {
+    const total = int('JOB_COMPLETIONS');
+    if (total === undefined) {
+      throw new ConfigError('--shard auto: JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but JOB_COMPLETIONS is not', 'Set env JOB_COMPLETIONS to the Job\'s spec.completions in the pod template (Kubernetes does not pass it), or use --shard i/n.');
+    }
+    return checked({ index: k8sIndex + 1, total }, `JOB_COMPLETION_INDEX=${k8sIndex}, JOB_COMPLETIONS=${total}`);
+  }
+  const task = int('SLURM_ARRAY_TASK_ID');
+  if (task !== undefined) {
+    const count = int('SLURM_ARRAY_TASK_COUNT');
+    const min = int('SLURM_ARRAY_TASK_MIN');
+    const max = int('SLURM_ARRAY_TASK_MAX');
+    const step = int('SLURM_ARRAY_TASK_STEP') ?? 1;
+    const facts = `SLURM_ARRAY_TASK_ID=${task}, MIN=${min}, MAX=${max}, COUNT=${count}${step !== 1 ? `, STEP=${step}` : ''}`;
+    if (count === undefined || min === undefined || max === undefined) throw new ConfigError(`--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT/MIN/MAX (${facts})`, 'Run it as a job array (sbatch --array=1-N), or use --shard i/n.');
+    // A sparse array (--array=1,3,7 or a step) has no i/n reading: the missing shards would never run.
+    if (step !== 1 || max - min + 1 !== count) throw new ConfigError(`--shard auto: the job array is not one contiguous range (${facts})`, 'Submit --array=1-N (N shards), or rerun a single shard with --shard i/N.');
+    return checked({ index: task - min + 1, total: count }, facts);
+  }
+  throw new ConfigError('--shard auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor SLURM_ARRAY_TASK_ID (SLURM job array) is set', 'Use --shard i/n outside a cluster array job.');
+}
+
+function checked(s: Shard, facts: string): Shard {
+  if (s.total < 1 || s.index < 1 || s.index > s.total) throw new ConfigError(`--shard auto: ${facts} gives shard ${s.index}/${s.total}, outside 1…${s.total}`);
+  return s;
 }
 
 /**
@@ -64,6 +109,7 @@ export function planDescription(config: BenchConfig, profiles: Record<string, Ro
     probes: config.probes,
     // The robot of each era the plan uses, overrides applied (scene drift is in the scene hash).
     profiles,
+    latency: config.latency ?? null,
     // An episode id is sha256(suite, version, scene id, seed, scene hash, probe): the ids in plan
     // order pin the suites' content and order.
     episodes: episodes.map((e) => e.id),

@@ -9,7 +9,7 @@ import { VERSION } from '../version';
 import { ConfigError } from '../util/errors';
 import { probeEpisodes, probeImageTransform } from '../probes';
 import type { BenchConfig } from '../config/config';
-import { runEpisodes } from './episode-loop';
+import { runEpisodes, type LoopOptions } from './episode-loop';
 import { writeFileAtomic } from '../results/jsonl';
 import { planDescription, planHash, shardEpisodes, type Shard } from './plan';
 import { prepareOutput } from './resume';
@@ -42,7 +42,25 @@ export interface RunOptions {
   resume?: boolean;
   /** Run one slice of the episode plan (see shardEpisodes for the rule). */
   shard?: Shard;
+  /** Who runs the episodes (default: this process, runEpisodes). */
+  executor?: EpisodeExecutor;
 }
+
+/**
+ * Who runs a policy's episodes. The default runs them here; the queue coordinator
+ * (src/queue/coordinator.ts) hands them to workers and reports their rows through the same
+ * `loop.onEpisode`, so episodes.jsonl, resume and progress work unchanged.
+ */
+export interface EpisodeExecutor {
+  /** False: the episodes run elsewhere, so no renderer is started here. */
+  readonly local: boolean;
+  /** Once, before the first policy runs: every policy's episodes still to do (config order). */
+  begin?: (plan: { hash: string; config: BenchConfig; shard?: Shard; work: { policy: PolicyInfo; episodes: readonly EpisodeSpec[] }[] }) => Promise<void>;
+  /** One policy's episodes; resolves with their rows in episode order, as runEpisodes does. */
+  run: (policy: Policy, episodes: readonly EpisodeSpec[], loop: LoopOptions) => Promise<EpisodeRow[]>;
+}
+
+export const localExecutor: EpisodeExecutor = { local: true, run: runEpisodes };
 
 /**
  * The episodes of the plan: every policy on every episode (of this shard). Rows stream to `episodes.jsonl`
@@ -54,20 +72,10 @@ export interface RunOptions {
 export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: RunOptions = {}): Promise<RunResults> {
   const suites = loadSuites(config.suites);
   // Probe episodes (src/probes) follow the base plan; their ids carry the probe name.
-  const allEpisodes = [...planEpisodes(suites, config.episodesPerScene), ...probeEpisodes(config.probes, suites, config.episodesPerScene)];
+  const allEpisodes = allPlanEpisodes(config, suites);
   const episodes = shardEpisodes(allEpisodes, opts.shard);
-  const overrides = (config.profile ?? {}) as RobotProfileInput;
-  const eras = [...new Set(suites.map((s) => s.profile ?? 'seed-pulse'))];
-  const profiles: Record<string, RobotProfile> = {};
-  for (const era of eras) {
-    try {
-      profiles[era] = namedProfile(era, overrides);
-    } catch (e) {
-      const s = suites.find((x) => (x.profile ?? 'seed-pulse') === era)!;
-      throw new ConfigError(`${s.file}: profile: ${(e as Error).message}`, 'Name one of the robot profiles in README "The robot", or leave `profile` out.');
-    }
-  }
-  const profileFor = episodeProfiles(overrides);
+  const { eras, profiles, profileFor } = planProfiles(config, suites);
+  const executor = opts.executor ?? localExecutor;
 
   // Load every policy first: a bad manifest should fail before anything runs.
   const policies: Policy[] = [];
@@ -116,25 +124,21 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
     };
     let finished = false;
     try {
+      const todoOf = (name: string) => (hooks.shouldStop?.() ? [] : episodes.filter((e) => !out.done.has(rowKey(name, e.id))));
+      await executor.begin?.({ hash, config, ...(opts.shard ? { shard: opts.shard } : {}), work: policies.map((p) => ({ policy: p.info, episodes: todoOf(p.info.name) })) });
       for (const policy of policies) {
         const name = policy.info.name;
         const already = episodes.flatMap((e) => out.done.get(rowKey(name, e.id)) ?? []);
-        const todo = hooks.shouldStop?.() ? [] : episodes.filter((e) => !out.done.has(rowKey(name, e.id)));
+        const todo = todoOf(name);
         if (todo.length) {
-          if (policy.info.needsImage && !renderer) {
+          if (policy.info.needsImage && !renderer && executor.local) {
             if (!hooks.launchRenderer) throw new Error(`policy "${name}" needs camera frames: no renderer available`);
             renderer = await hooks.launchRenderer();
           }
           hooks.onPolicyStart?.(policy.info, episodes.length, already);
-          const got = await runEpisodes(policy, todo, {
-            profile: profiles[eras[0]!]!,
-            profileFor,
-            batchSize: config.batchSize,
+          const got = await executor.run(policy, todo, {
+            ...planLoopOptions(config, profiles[eras[0]!]!, profileFor),
             ...(renderer ? { renderer } : {}),
-            endOnCollision: config.endOnCollision,
-            traceAll: config.traceAll,
-            ...(config.probes.length ? { imageTransform: probeImageTransform } : {}),
-            ...(config.episodeTimeout ? { episodeTimeoutMs: config.episodeTimeout * 1000 } : {}),
             ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
             onRendererRestart: ({ error, redo }) => hooks.onNotice?.(`renderer crashed (${error.message.split('\n')[0]}): restarted it; redoing ${redo.length} episode(s) in flight`),
             onEpisode: async (row) => {
@@ -165,6 +169,45 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
   } finally {
     for (const p of policies) await p.close();
   }
+}
+
+/** The episodes of the whole plan, in plan order: the base plan, then the probes' (their ids carry the probe name). */
+export function allPlanEpisodes(config: BenchConfig, suites: readonly LoadedSuite[]): EpisodeSpec[] {
+  return [...planEpisodes(suites, config.episodesPerScene), ...probeEpisodes(config.probes, suites, config.episodesPerScene)];
+}
+
+/** The robot of each era the suites use (overrides applied), and each episode's own (its scene's drift). */
+export function planProfiles(config: BenchConfig, suites: readonly LoadedSuite[]): { eras: string[]; profiles: Record<string, RobotProfile>; profileFor: (episode: EpisodeSpec) => RobotProfile } {
+  const overrides = (config.profile ?? {}) as RobotProfileInput;
+  const eras = [...new Set(suites.map((s) => s.profile ?? 'seed-pulse'))];
+  const profiles: Record<string, RobotProfile> = {};
+  for (const era of eras) {
+    try {
+      profiles[era] = namedProfile(era, overrides);
+    } catch (e) {
+      const s = suites.find((x) => (x.profile ?? 'seed-pulse') === era)!;
+      throw new ConfigError(`${s.file}: profile: ${(e as Error).message}`, 'Name one of the robot profiles in README "The robot", or leave `profile` out.');
+    }
+  }
+  return { eras, profiles, profileFor: episodeProfiles(overrides) };
+}
+
+/**
+ * The loop options that follow from the config: everything the rows depend on besides the plan.
+ * Queue workers (src/queue/worker.ts) build their loop with this same function, so an option
+ * added here reaches them too and queued rows stay those of a local run.
+ */
+export function planLoopOptions(config: BenchConfig, profile: RobotProfile, profileFor: (episode: EpisodeSpec) => RobotProfile): LoopOptions {
+  return {
+    profile,
+    profileFor,
+    ...(config.latency !== undefined ? { latency: config.latency } : {}),
+    batchSize: config.batchSize,
+    endOnCollision: config.endOnCollision,
+    traceAll: config.traceAll,
+    ...(config.probes.length ? { imageTransform: probeImageTransform } : {}),
+    ...(config.episodeTimeout ? { episodeTimeoutMs: config.episodeTimeout * 1000 } : {}),
+  };
 }
 
 /**

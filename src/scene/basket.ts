@@ -88,6 +88,8 @@ export interface BasketSceneSpec {
   appearance?: SceneInput['appearance'];
   distractors?: SceneInput['distractors'];
   driftDeg?: number;
+  /** The serving cadence: the policy's answers take these ms in robot time, repeating. */
+  cadenceMs?: number[];
   /** Start-pose jitter baked into the scene (m, deg); redrawn until the target is in view. */
   startJitter?: { xy: number; yawDeg: number };
   seed: number;
@@ -133,6 +135,7 @@ export function generateBasketScene(spec: BasketSceneSpec): Scene {
     // No obstacles, so the side names nothing to pass: it is the side the target is on.
     instruction: { text: TARGET_PHRASE[kind], side: pose.y < -1e-9 ? 'right' : 'left' },
     goal: { x: goal.x, y: goal.y, radius: GOAL_RADIUS },
+    ...(spec.cadenceMs ? { cadence: { latencyMs: spec.cadenceMs } } : {}),
     task,
     timeLimit: 1,
     ...(spec.appearance ? { appearance: spec.appearance } : {}),
@@ -207,7 +210,7 @@ const OUT_OF_VIEW_DEG = [65, -70, 80, -60];
  */
 export function basketNovelSuite(): SuiteInput {
   const specs: BasketSceneSpec[] = [];
-  const families = ['chair', 'pot', 'negatives', 'low-contrast', 'out-of-view', 'lighting', 'floor-texture', 'drift', 'start-pose'] as const;
+  const families = ['chair', 'pot', 'negatives', 'low-contrast', 'out-of-view', 'lighting', 'floor-texture', 'drift', 'start-pose', 'cadence'] as const;
   families.forEach((family, f) => {
     for (let k = 0; k < 4; k++) {
       const position = POSITION_NAMES[(2 * f + k) % 5]!;
@@ -242,6 +245,11 @@ export function basketNovelSuite(): SuiteInput {
         case 'start-pose':
           specs.push({ ...base, startJitter: { xy: 0.15, yawDeg: 15 } });
           break;
+        case 'cadence':
+          // The in-distribution layouts served as the lab served them: ~1.3 Hz in bursts of
+          // 0.08, 0.08 and 2.2 s (a grounding call every third step), while the robot keeps going.
+          specs.push({ ...base, cadenceMs: [80, 80, 2200] });
+          break;
       }
     }
   });
@@ -250,7 +258,7 @@ export function basketNovelSuite(): SuiteInput {
     suite: BASKET_NOVEL_SUITE,
     version: 1,
     description:
-      'Novel for the basket task, one family per axis: chair and pot targets, a negative (pot, ball, person) in view, a gray floor like the basket, the basket out of view (65–80° to a side), lighting, floor textures, motor drift ±4°, start pose ±15 cm/±15°.',
+      'Novel for the basket task, one family per axis: chair and pot targets, a negative (pot, ball, person) in view, a gray floor like the basket, the basket out of view (65–80° to a side), lighting, floor textures, motor drift ±4°, start pose ±15 cm/±15°, and the served cadence of the lab (answers after 0.08, 0.08, 2.2 s, repeating).',
     profile: 'v6-held',
     scenes: specs.map((s) => generateBasketScene({ ...s, seed: seedFrom(BASKET_NOVEL_SUITE, s.id) })),
   };

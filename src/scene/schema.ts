@@ -151,6 +151,11 @@ export const Scene = z.strictObject({
   goal: Goal,
   /** Absent = `reach` (kept optional so that older scenes keep their hashes, hence their episode ids). */
   task: Task.optional(),
+  /**
+   * The serving cadence (held control): the policy's answers take this long in robot time, a
+   * repeating pattern of milliseconds — the lab served at ~1.3 Hz in bursts of 0.08, 0.08, 2.2 s.
+   */
+  cadence: z.strictObject({ latencyMs: z.array(finite.min(0).max(60_000)).min(1) }).optional(),
   /** Time limit in control steps (actions); reaching it truncates the episode. */
   timeLimit: z.number().int().positive().max(10_000),
   appearance: Appearance.default(Appearance.parse({})),

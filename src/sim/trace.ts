@@ -28,6 +28,10 @@ export interface EpisodeTrace {
   events: TraceEvent[];
   outcome: Outcome;
   reason?: string;
+  /** Steps the robot held its last command (or coasted) while the policy computed (index = step - 1). */
+  held?: boolean[];
+  /** What the policy (a server) said besides the action at each step it was asked (index = step - 1). */
+  info?: (Record<string, unknown> | null)[];
   start: { x: number; y: number; yaw: number };
 }
 

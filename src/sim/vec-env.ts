@@ -157,13 +157,13 @@ export class VecNavEnv {
    * Apply one action per listed slot (physics), then render the slots still running.
    * An `error` instead of an action ends that episode as `policy_error`.
    */
-  async step(batch: readonly { slot: number; action?: Action; error?: string }[]): Promise<StepResult[]> {
+  async step(batch: readonly { slot: number; action?: Action; error?: string; hold?: boolean; info?: Record<string, unknown> }[]): Promise<StepResult[]> {
     const results: StepResult[] = [];
     const alive: number[] = [];
-    for (const { slot, action, error } of batch) {
+    for (const { slot, action, error, hold, info } of batch) {
       const s = this.slot(slot);
       if (s.done) throw new Error(`slot ${slot}: step() after the episode ended; reset() it first`);
-      const r = error !== undefined || !action ? this.fail(s, error ?? 'no action') : this.advance(s, action);
+      const r = error !== undefined || !action ? this.fail(s, error ?? 'no action') : this.advance(s, action, hold === true, info);
       results.push(r);
       if (!r.terminated && !r.truncated) alive.push(slot);
     }
@@ -177,13 +177,19 @@ export class VecNavEnv {
     return results;
   }
 
-  private advance(s: Slot, action: Action): StepResult {
+  /**
+   * One control tick. `hold`: the robot executes its last command (or coasts) while the policy
+   * computes — not a decision of the policy's, so it is never a STOP.
+   */
+  private advance(s: Slot, action: Action, hold = false, info?: Record<string, unknown>): StepResult {
     const phys = s.world.applyAction(action, this.opts.actionMode);
     s.step += 1;
     const pose = s.world.pose();
     const hash = s.world.stateHash();
     const t = s.trace;
     t.actions.push(cloneAction(action));
+    if (hold || t.held) (t.held ??= new Array<boolean>(t.actions.length - 1).fill(false)).push(hold);
+    if (info || t.info) (t.info ??= new Array<Record<string, unknown> | null>(t.actions.length - 1).fill(null)).push(info ?? null);
     t.poses.push([pose.x, pose.y, pose.yaw]);
     t.hashes.push(hash);
     t.contacts.push(phys.contacts);
@@ -192,7 +198,7 @@ export class VecNavEnv {
     const g = scene.goal;
     const d = Math.hypot(pose.x - g.x, pose.y - g.y);
     const collided = phys.newContacts.length > 0;
-    const stop = isStop(action, s.profile);
+    const stop = !hold && isStop(action, s.profile);
     let outcome: Outcome | undefined;
     if (taskOf(scene).rule === 'stop') {
       // Habitat's STOP-based success: the first STOP ends the episode, judged where the robot stands.

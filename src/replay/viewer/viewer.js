@@ -403,12 +403,21 @@ function stopped(k) {
   return !v || (!v[0] && !v[1] && !turn);
 }
 
+/** The server's own fields at this step (predicted_label, stop_latched, bbox, latency_ms…), as key: value. */
+function serverInfo(info) {
+  if (!info) return '';
+  const show = (v) => (typeof v === 'number' ? fmt(v, 3) : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return `<div class="dim">server:</div>${Object.entries(info)
+    .map(([key, v]) => `<div><span>${esc(key)}:</span> ${esc(show(v))}</div>`)
+    .join('')}`;
+}
+
 function stepInfo(k) {
   const d = state.data;
   const a = d.actions[k];
   const deg = (r) => ((r * 180) / Math.PI).toFixed(1);
   $('actText').innerHTML = a
-    ? `<div class="kv"><div><span>action ${k}:</span> [${a.map((x) => fmt(x, 3)).join(', ')}]</div><div><span>direction:</span> ${stopped(k) ? 'STOP' : (state.data.arrows.spin ?? [])[k] ? `spin ${(state.data.arrows.spin[k] > 0 ? 'left' : 'right')}` : `${deg(Math.atan2(a[1] ?? 0, a[0] ?? 0))}° (robot frame, + = left)`}</div><div><span>mode:</span> ${esc(d.actionMode)}</div></div>`
+    ? `<div class="kv"><div><span>action ${k}:</span> [${a.map((x) => fmt(x, 3)).join(', ')}]</div><div><span>direction:</span> ${stopped(k) ? 'STOP' : (state.data.arrows.spin ?? [])[k] ? `spin ${(state.data.arrows.spin[k] > 0 ? 'left' : 'right')}` : `${deg(Math.atan2(a[1] ?? 0, a[0] ?? 0))}° (robot frame, + = left)`}</div><div><span>mode:</span> ${esc(d.actionMode)}${d.held && d.held[k] ? ' · <b>held</b> (the policy was still computing)' : ''}</div>${serverInfo(d.info && d.info[k])}</div>`
     : `<div class="kv dim">${k === d.steps ? 'episode over: no action after the last frame' : 'no action'}</div>`;
   const p = d.poses[k];
   const g = d.scene.goal;
