@@ -152,7 +152,8 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
           ctl.receive(a, callMs);
         }
         const c = ctl.next();
-        return { slot, action: c.action, ...(c.hold ? { hold: true } : {}), ...(c.info ? { info: c.info } : {}) };
+        const info = c.info && stableInfo(c.info);
+        return { slot, action: c.action, ...(c.hold ? { hold: true } : {}), ...(info ? { info } : {}) };
       }),
     );
     const finished: { slot: number; row: EpisodeRow }[] = [];
@@ -234,4 +235,13 @@ function makeRow(env: VecNavEnv, slot: number, policy: Policy, opts: LoopOptions
     ...(opts.latency === 'measured' && !ep.scene.cadence ? { measuredLatency: true } : {}),
     timing: { wallMs: performance.now() - t.t0, policyMs: t.policyMs },
   };
+}
+
+/**
+ * A server's fields as kept in the trace: its timings (latency_ms, server_timing, …) are wall-clock
+ * facts that differ run to run, so they stay out of the rows (the latency tables have them).
+ */
+function stableInfo(info: Record<string, unknown>): Record<string, unknown> | undefined {
+  const kept = Object.entries(info).filter(([k]) => !/latency|timing/i.test(k));
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }

@@ -89,6 +89,8 @@ export function policyIdentity(info: PolicyInfo): Record<string, unknown> {
     needsImage: info.needsImage,
   };
   if (typeof d.modelSha256 === 'string') id.modelSha256 = d.modelSha256;
+  // Chunk execution decides the actions taken, hence the rows.
+  if (info.chunk) id.chunk = info.chunk;
   // The manifest decides preprocessing and action scaling: hash its content, not its path.
   if (typeof d.manifest === 'string' && existsSync(d.manifest)) id.manifestSha256 = sha256(readFileSync(d.manifest));
   return id;
