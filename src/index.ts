@@ -11,13 +11,13 @@
 export { defineConfig, parseConfig, loadConfig, type BenchConfig, type BenchConfigInput } from './config/config';
 export { runBench, checkBenchInputs, type BenchRun, type BenchStatus, type BenchOptions } from './runner/bench';
 export { runPlan, type RunHooks, type RunOptions } from './runner/run';
-export { DEFAULT_REPORTERS, tablesReporter, failuresReporter, htmlReporter, probesReporter, variantsReporter, gateReporter, type Reporter, type ReportContext, type ReportFindings } from './report/reporters';
+export { DEFAULT_REPORTERS, tablesReporter, failuresReporter, htmlReporter, probesReporter, variantsReporter, gateReporter, leaderboardReporter, type Reporter, type ReportContext, type ReportFindings } from './report/reporters';
 export { launchDefaultRenderer } from './render/launch';
 export { parseShard, shardEpisodes } from './runner/plan';
 export { mergeResults } from './runner/merge';
 
 // Results: the schema, and the one reader of results.json / episodes.jsonl / stored baselines.
-export { RESULTS_SCHEMA_VERSION, type EpisodeRow, type Aggregate, type RunResults, type RunConfig, type Shard } from './results/schema';
+export { RESULTS_SCHEMA_VERSION, type EpisodeRow, type Aggregate, type RunResults, type RunConfig, type Shard, type InferenceConfig, type SequentialRecord } from './results/schema';
 export { readResults, readRows, type LoadedResults, type LoadedRows } from './results/read';
 export { readJsonlRows } from './results/jsonl';
 
@@ -43,7 +43,7 @@ export type { Frame } from './image/frame';
 // Measures, statistics, comparisons, probes, variants.
 export { computeMeasures, NAVIGATION_MEASURES, type Measure } from './measures';
 export { aggregate } from './measures/aggregate';
-export { wilson, mcnemarExact, newcombePaired, newcombeUnpaired, pairedMde, type PairedTable, type DiffInterval } from './stats';
+export { wilson, mcnemarExact, newcombePaired, newcombeUnpaired, pairedMde, PairedSequentialTest, hierarchicalBootstrap, pairedHierarchicalBootstrap, type PairedTable, type DiffInterval } from './stats';
 export { compareRows, pairRows, verdict, compareTable, type Comparison, type CompareGroup, type Verdict } from './compare';
 export { PROBES, PROBE_NAMES, probeEpisodes, type Probe, type ProbeName } from './probes';
 export { probeResults, type ProbeResult } from './probes/report';

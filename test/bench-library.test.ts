@@ -19,19 +19,29 @@ describe('runBench from code', () => {
     let printed = '';
     const run: BenchRun = await runBench(config('full'), { print: (s) => (printed += s) });
     const out = join(dir, 'full');
-    for (const f of ['results.json', 'episodes.jsonl', 'plan.json', 'failure_summary.json', 'report.html', 'variants.md', 'variants.json', 'compare.json']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(run.found.files).toMatchObject({ report: join(out, 'report.html'), compare: join(out, 'compare.json'), variants: join(out, 'variants.md') });
+    for (const f of ['results.json', 'episodes.jsonl', 'plan.json', 'failure_summary.json', 'report.html', 'variants.md', 'variants.json', 'compare.json', 'leaderboard.jsonl']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(run.found.files).toMatchObject({ report: join(out, 'report.html'), compare: join(out, 'compare.json'), variants: join(out, 'variants.md'), leaderboard: join(out, 'leaderboard.jsonl') });
     // straight drives into the boxes: a regression against the oracle, so the run is not a pass.
     expect(run.status).toBe('regressed');
     expect(run.found.comparisons.map((c) => c.verdict)).toContain('REGRESSION');
     expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).comparisons.length).toBe(1);
-    // The sections the CLI prints, in its order.
-    const order = ['Results: ', 'Report: ', 'By-variant report: ', 'Against baseline policy "oracle"', 'Comparison: '].map((s) => printed.indexOf(s));
+    // The sections the CLI prints, in its order (report.html last: it opens with the others' findings).
+    const order = ['Results: ', 'By-variant report: ', 'Against baseline policy "oracle"', 'Comparison: ', 'Leaderboard rows: ', 'Report: '].map((s) => printed.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // The failure clip's camera half came from Chromium (the default renderer), not the fallback.
     expect(readFileSync(join(out, 'report.html'), 'utf8')).not.toMatch(/clips show the top-down only/);
     expect(run.results.environment.renderer).toBeUndefined(); // scripted policies: no camera during the run
+    // report.html opens with the gate's verdict.
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.indexOf('id="verdict"')).toBeGreaterThan(0);
+    expect(html.indexOf('id="verdict"')).toBeLessThan(html.indexOf('<h2>Failures</h2>'));
+    // Every row carries its inference config; one leaderboard line per policy × split.
+    expect(run.results.episodes.every((r) => r.inference && /^[0-9a-f]{16}$/.test(r.inference.hash) && r.inference.control.profile === 'seed-pulse')).toBe(true);
+    const board = readFileSync(join(out, 'leaderboard.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(board.map((l) => `${l.policy}|${l.split}`)).toEqual(['oracle|in-distribution', 'straight|in-distribution']);
+    expect(board[1]).toMatchObject({ policy: 'straight', n: 8, success: 0, errors: 0, gate: { baseline: 'oracle', verdict: expect.any(String) }, inference: { control: { mode: 'pulse' } } });
+    expect(board[0].gate).toBeUndefined();
   }, 120_000);
 
   it('an interrupted run prints its tables and writes no reports', async () => {
@@ -48,7 +58,7 @@ describe('runBench from code', () => {
     const run = await runBench(config('tables-only', { policies: ['oracle'], baseline: undefined }), { reporters: [tablesReporter] });
     expect(run.status).toBe('passed');
     expect(existsSync(join(dir, 'tables-only', 'report.html'))).toBe(false);
-    expect(DEFAULT_REPORTERS.map((r) => r.name)).toEqual(['tables', 'failures', 'html', 'probes', 'variants', 'gate']);
+    expect(DEFAULT_REPORTERS.map((r) => r.name)).toEqual(['tables', 'failures', 'probes', 'variants', 'gate', 'leaderboard', 'html']);
   });
 
   it('refuses bad input before anything runs (exit 2 errors)', () => {

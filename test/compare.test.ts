@@ -60,6 +60,21 @@ describe('pairing by episode id', () => {
   });
 });
 
+describe('error rows in a comparison', () => {
+  it('are outside n (no success, no failure): pairs with an error on either side are left out and counted', async () => {
+    const eps = suiteEpisodes(loadSuite('scenes/nav-id-v2.json'), 1).slice(0, 10);
+    const a = await run('oracle', eps, 8);
+    const b = (await run('oracle', eps, 8)).map((r, k) => (k < 3 ? { ...r, policy: 'b', outcome: 'policy_error' as const, measures: {} } : { ...r, policy: 'b' }));
+    const cmp = compareRows(side(a, 'a'), side(b, 'b'), 0.05);
+    const all = cmp.groups.find((g) => g.family === 'all')!;
+    expect(all.n).toBe(7);
+    expect(all.b.errors).toBe(3);
+    expect(all.a.errors).toBe(0);
+    expect(all.table).toEqual({ a: 7, b: 0, c: 0, d: 0 });
+    expect(all.lost).toHaveLength(0);
+  });
+});
+
 describe('verdict rule', () => {
   it('REGRESSION needs both the drop beyond tolerance and p < 0.05', () => {
     expect(verdict({ diff: -0.2, lo: -0.3, hi: -0.1, method: '' }, 0.01, 50, 0.05)).toBe('REGRESSION');

@@ -76,7 +76,8 @@ function action(r: ActResult | undefined): number[] {
 
 describe('HTTP policy (the lab contract)', () => {
   it('sends a JPEG and the instruction, returns the action, zeroes the first action of an episode', async () => {
-    const p = createHttpPolicy({ url: `${base}/ok/`, name: 'lab' });
+    // Two episodes at once on one server: only a stateless server may take that (issue 14).
+    const p = createHttpPolicy({ url: `${base}/ok/`, name: 'lab', stateless: true, firstActionZero: true });
     p.begin(0, DUMMY_EPISODE);
     p.begin(1, DUMMY_EPISODE);
     const first = await p.act([
@@ -170,7 +171,7 @@ describe('HTTP policy (the lab contract)', () => {
     const port = (s.address() as AddressInfo).port;
     await new Promise((r) => s.close(r));
     const url = `http://127.0.0.1:${port}`;
-    const p = createHttpPolicy({ url, name: 'lab', retries: 1, backoffMs: 10 });
+    const p = createHttpPolicy({ url, name: 'lab', retries: 1, backoffMs: 10, stateless: true });
     const r = await p.act([
       { slot: 0, obs: observation(red(), LEFT) },
       { slot: 1, obs: observation(red(), LEFT) },

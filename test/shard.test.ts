@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mergeResults } from '../src/runner/merge';
 import { parseConfig } from '../src/config/config';
 import { runPlan } from '../src/runner/run';
+import { checkBenchInputs } from '../src/runner/bench';
+import { smallSuite, tempDir, writeSuite } from './helpers/suites';
 import { cli, killChildren, miniSetup, normalised, readJsonl, readResults, rowsWithoutTiming } from './runner-helpers';
 
 afterEach(killChildren);
@@ -63,4 +65,23 @@ describe('--shard i/n and simgate merge', () => {
     expect(() => mergeResults([s(1), s(2), cut], join(dir, 'm6'))).toThrow(/cut: no results.json \(the run there did not finish\)/);
     expect(readFileSync(join(cut, 'plan.json'), 'utf8')).toMatch(/"index": 3/);
   }, 180_000);
+});
+
+describe('policySuites: a policy runs only its suites', () => {
+  it('runs, shards and merges to the same rows as the whole run', async () => {
+    const dir = tempDir('simgate-polsuites-');
+    const a = writeSuite(dir, smallSuite('ps-a'), 'a.json');
+    const b = writeSuite(dir, { ...smallSuite('ps-b'), scenes: smallSuite('ps-b').scenes.slice(0, 3) }, 'b.json');
+    const cfg = (out: string) => parseConfig({ policies: ['oracle', 'straight'], suites: [a, b], policySuites: { straight: [b] }, episodesPerScene: 1, batchSize: 3, outputDir: join(dir, out), report: false }, 'test');
+    const whole = await runPlan(cfg('whole'));
+    expect(whole.episodes.filter((r) => r.policy === 'oracle')).toHaveLength(11);
+    expect(whole.episodes.filter((r) => r.policy === 'straight').map((r) => r.suite)).toEqual(['ps-b', 'ps-b', 'ps-b']);
+    expect(whole.complete).toBe(true);
+    expect(whole.plan!.rows).toBe(14);
+    for (const index of [1, 2, 3]) await runPlan(cfg(`s${index}`), {}, { shard: { index, total: 3 } });
+    const merged = mergeResults([1, 2, 3].map((i) => join(dir, `s${i}`)), join(dir, 'merged'));
+    expect(normalised(merged)).toBe(normalised(whole));
+    expect(() => checkBenchInputs(parseConfig({ policies: ['oracle'], suites: [a], policySuites: { nope: [a] } }, 'test'))).toThrow(/policySuites: "nope" is not a policy/);
+    expect(() => checkBenchInputs(parseConfig({ policies: ['oracle'], suites: [a], policySuites: { oracle: [b] } }, 'test'))).toThrow(/is not one of the run's suites/);
+  });
 });

@@ -27,10 +27,16 @@ export interface TrainReport {
 export const POLICY_NAMES = ['trained-frozen', 'trained-finetuned', 'trained-binned', 'trained-text'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
+/**
+ * Report grouping labels. A variant's checkpoints are pooled over training seeds (src/report/variants.ts),
+ * so one label per recipe: the binned and text heads are fine-tuned end to end too, but other recipes.
+ */
+export const VARIANTS: Record<PolicyName, string> = { 'trained-frozen': 'frozen', 'trained-finetuned': 'finetuned', 'trained-binned': 'finetuned-binned', 'trained-text': 'finetuned-text' };
+
 export function manifestFor(name: PolicyName, notes: string): object {
   const base = {
     name,
-    variant: name === 'trained-frozen' ? 'frozen' : 'finetuned',
+    variant: VARIANTS[name],
     notes,
     model: 'model.onnx',
     actionMode: 'pulse',

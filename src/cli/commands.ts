@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseConfig, type BenchConfig } from '../config/config';
 import { runBench, type BenchStatus } from '../runner/bench';
 import { loadSuites } from '../runner/run';
-import { EXIT } from '../util/errors';
+import { ConfigError, EXIT } from '../util/errors';
 import { Progress } from './progress';
 import { mergeCommand } from './merge';
 import { compareCommand } from './compare';
@@ -12,6 +12,8 @@ import { replayCommandMain } from './replay';
 import { parseShard } from '../runner/plan';
 import { specLabel } from '../policy/load';
 import { baselinePath } from '../compare/baselines';
+import { QueueExecutor } from '../queue/coordinator';
+import { workerCommand } from './worker';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -19,7 +21,10 @@ const RUN_HELP = `simgate run — run policies on scene suites
 
 Options:
   --config <file>             config file (default: bench.config.ts if present)
-  --policy <name|dir|json>    policy to run; repeat for several (overrides config)
+  --policy <name|dir|url|json>
+                              policy to run; repeat for several (overrides config): a
+                              scripted name, a policy folder, a server URL (http://… the
+                              lab's server, ws://… an openpi server) or a JSON spec
   --suite <file>              scene suite; repeat for several (overrides config)
   --episodes-per-scene <n>    seeds per scene
   --batch <n>                 episodes stepped in lockstep (results do not depend on it)
@@ -33,8 +38,15 @@ Options:
   --no-report                 do not write report.html
   --resume                    continue the run in --out: skip episodes already in episodes.jsonl
                               (refused, exit 2, if that run had another plan or shard)
-  --shard <i/n>               run shard i of n (episodes dealt round-robin in plan order);
-                              combine the shard folders with \`simgate merge\`
+  --shard <i/n|auto>          run shard i of n (episodes dealt round-robin in plan order);
+                              combine the shard folders with \`simgate merge\`. auto: i/n of a
+                              Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS) or
+                              a SLURM job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)
+  --queue <redis-url>         coordinate: put the episodes into a BullMQ queue on this Redis and
+                              collect the rows of \`simgate worker --queue <redis-url>\` processes
+                              (same files and exit code as a local run)
+  --queue-name <name>         BullMQ queue name (default: simgate)
+  --unit <n>                  episodes per queue job (default: twice --batch)
   --episode-timeout <s>       wall-clock limit per episode; past it the row is an error
   --baseline <name|file>      compare every policy against this one: a policy of this run, a
                               results.json, or a stored baseline (benchmarks/baselines/<name>.json);
@@ -42,8 +54,12 @@ Options:
   --candidate <name>          judge only this policy against the baseline (repeat for several;
                               default: every other policy)
   --tolerance <x>             allowed drop in success for the comparison (absolute, e.g. 0.05)
-  --probe <name>              add a probe suite: instruction-swap, memorisation, channel-order
-                              (repeat for several; overrides config \`probes\`)
+  --sequential                sequential gate: baseline and candidates run each split in blocks
+                              and stop once an anytime-valid test decides PASS or REGRESSION
+                              (config \`gate: { sequential: true, maxEpisodes }\`)
+  --max-episodes <n>          with --sequential: at most n episodes per split (then INCONCLUSIVE)
+  --probe <name>              add a probe suite: instruction-swap, memorisation, channel-order,
+                              rotation (repeat for several; overrides config \`probes\`)
   --json                      print results JSON on stdout instead of tables
   --quiet                     no progress on stderr
   -h, --help                  this help
@@ -54,6 +70,7 @@ Examples:
   npm run bench -- --suite scenes/lab-basket-novel-v1.json --episodes-per-scene 10 --out out/novel
   npm run bench -- --out out/long --resume          # after a crash or Ctrl-C: finish the run
   npm run bench -- --shard 2/3 --out out/shard-2     # then: simgate merge out/shard-* --out out/all
+  npm run bench -- --queue redis://10.0.0.5:6379 --out out/big   # + simgate worker --queue … anywhere
 
 Ctrl-C (or SIGTERM) lets the episodes in flight finish, writes results.json of the rows so far
 (complete: false) and exits 130; --resume finishes the run.`;
@@ -76,10 +93,15 @@ export async function runCommand(args: string[]): Promise<number> {
       'no-report': { type: 'boolean' },
       resume: { type: 'boolean' },
       shard: { type: 'string' },
+      queue: { type: 'string' },
+      'queue-name': { type: 'string' },
+      unit: { type: 'string' },
       'episode-timeout': { type: 'string' },
       baseline: { type: 'string' },
       candidate: { type: 'string', multiple: true },
       tolerance: { type: 'string' },
+      sequential: { type: 'boolean' },
+      'max-episodes': { type: 'string' },
       probe: { type: 'string', multiple: true },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -113,12 +135,21 @@ export async function runCommand(args: string[]): Promise<number> {
       ...(values.baseline ? { baseline: values.baseline } : {}),
       ...(values.candidate ? { candidates: values.candidate } : {}),
       ...(values.tolerance !== undefined ? { tolerance: Number(values.tolerance) } : {}),
+      ...(values.sequential || values['max-episodes']
+        ? { gate: { ...(base.gate ?? {}), ...(values.sequential ? { sequential: true } : {}), ...(values['max-episodes'] ? { maxEpisodes: int(values['max-episodes']) } : {}) } }
+        : {}),
       ...(values.probe ? { probes: values.probe } : {}),
     },
     `${file ?? '(defaults)'} + command-line flags`,
   );
   const shard = values.shard ? parseShard(values.shard) : undefined;
   const progress = new Progress(Boolean(values.quiet || values.json));
+  const unit = values.unit === undefined ? undefined : Number(values.unit);
+  if (unit !== undefined && !(Number.isInteger(unit) && unit >= 1)) throw new ConfigError(`--unit ${values.unit}: expected a whole number ≥ 1`);
+  // --queue: this process coordinates (src/queue/coordinator.ts); workers run the episodes.
+  const executor = values.queue
+    ? await QueueExecutor.connect({ url: values.queue, ...(values['queue-name'] ? { queueName: values['queue-name'] } : {}), ...(unit ? { unitSize: unit } : {}), resume: Boolean(values.resume), onNotice: (msg) => progress.notice(msg) })
+    : undefined;
   const slowMs = testingSlowMs();
   let stop = false;
   const onSigint = () => {
@@ -142,12 +173,14 @@ export async function runCommand(args: string[]): Promise<number> {
       print: values.json ? () => {} : (text) => process.stdout.write(text),
       resume: Boolean(values.resume),
       ...(shard ? { shard } : {}),
+      ...(executor ? { executor } : {}),
     });
     if (values.json) process.stdout.write(JSON.stringify(run.results) + '\n');
     return EXIT_FOR_STATUS[run.status];
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await executor?.close();
   }
 }
 
@@ -172,7 +205,8 @@ function gateForPolicies(config: BenchConfig, policies: string[]): BenchConfig {
   const names = policies.map(specLabel);
   const { baseline, candidates, ...rest } = config;
   const baselineIsPolicy = baseline !== undefined && !baseline.endsWith('.json') && !existsSync(baseline);
-  if (baseline === undefined || (baselineIsPolicy && !names.includes(baseline) && !storedBaselineExists(baseline))) return rest as BenchConfig;
+  // No baseline left: no gate, sequential or not (an explicit --sequential still asks for one).
+  if (baseline === undefined || (baselineIsPolicy && !names.includes(baseline) && !storedBaselineExists(baseline))) return { ...rest, gate: undefined } as BenchConfig;
   const kept = candidates?.filter((c) => names.includes(c));
   return { ...rest, baseline, ...(kept && kept.length ? { candidates: kept } : {}) } as BenchConfig;
 }
@@ -200,4 +234,8 @@ export async function scenesCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-export const commands: Record<string, Command> = { compare: compareCommand, baseline: baselineCommand, run: runCommand, scenes: scenesCommand, merge: mergeCommand, replay: replayCommandMain };
+export const commands: Record<string, Command> = { compare: compareCommand, baseline: baselineCommand, run: runCommand, scenes: scenesCommand, merge: mergeCommand, replay: replayCommandMain, worker: workerCommand,
+  // Loaded on use: `offline` pulls in h5wasm (the HDF5 library as wasm), which every other command can do without.
+  offline: async (a) => (await import('./offline')).offlineCommand(a),
+  real: async (a) => (await import('./real')).realCommand(a),
+  sim2real: async (a) => (await import('./real')).sim2realCommand(a) };

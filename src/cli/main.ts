@@ -14,6 +14,10 @@ Commands:
   scenes     validate scene suites (and regenerate the committed ones with --generate)
   replay     re-simulate a recorded failure, check it bit for bit, and view it in a browser
   merge      combine the results of \`run --shard i/n\` runs into one
+  offline    score a policy on the lab's recorded HDF5 episodes (per-frame match, baselines, probes)
+  real       import the lab's real-robot trial log into the sim-to-real ledger
+  sim2real   sim success beside real success per checkpoint and position (Pearson, MMRV, PPI)
+  worker     run queued episodes for \`run --queue redis://…\` (any number, any machine)
   help       show this help
 
 Run \`simgate <command> --help\` for a command's options.

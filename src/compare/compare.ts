@@ -1,4 +1,4 @@
-import { splitOf, type EpisodeRow } from '../results/schema';
+import { splitOf, type EpisodeRow, type SequentialGroupRecord } from '../results/schema';
 import { mcnemarExact } from '../stats/mcnemar';
 import { pairedMde } from '../stats/mde';
 import { newcombePaired, type DiffInterval, type PairedTable } from '../stats/paired-diff';
@@ -12,6 +12,7 @@ export interface SideStats {
   ci95: Interval;
   /** Share passing the obstacles on the instructed side (shown, not gated). */
   instructionFollowed: number;
+  /** This side's error rows among the episodes both ran: those pairs are left out of n. */
   errors: number;
 }
 
@@ -20,6 +21,7 @@ export interface CompareGroup {
   group: string;
   /** "all" (pooled; carries the verdict) or one family (informational: no verdict). */
   family: string;
+  /** Pairs compared: episodes both ran, neither side an error row (errors are no success and no failure). */
   n: number;
   a: SideStats;
   b: SideStats;
@@ -34,6 +36,8 @@ export interface CompareGroup {
   lost: EpisodeRef[];
   gained: EpisodeRef[];
   verdict?: Verdict;
+  /** Set when a sequential gate decided this split (src/compare/sequential.ts): its verdict is the one above. */
+  sequential?: SequentialGroupRecord;
 }
 
 export interface EpisodeRef {
@@ -76,7 +80,7 @@ export const groupOf = (r: EpisodeRow): string => (r.probe ? `probe:${r.probe}` 
 const ok = (r: EpisodeRow) => r.measures.success === true;
 const isError = (r: EpisodeRow) => r.outcome === 'error' || r.outcome === 'policy_error';
 
-function sideStats(rows: readonly EpisodeRow[]): SideStats {
+function sideStats(rows: readonly EpisodeRow[], errors: number): SideStats {
   const n = rows.length;
   const k = rows.filter(ok).length;
   return {
@@ -84,11 +88,13 @@ function sideStats(rows: readonly EpisodeRow[]): SideStats {
     success: n ? k / n : 0,
     ci95: wilson(k, n),
     instructionFollowed: n ? rows.filter((r) => r.measures.instruction_followed === true).length / n : 0,
-    errors: rows.filter(isError).length,
+    errors,
   };
 }
 
-function groupStats(group: string, family: string, pairs: readonly { a: EpisodeRow; b: EpisodeRow }[], tolerance: number): CompareGroup {
+function groupStats(group: string, family: string, all: readonly { a: EpisodeRow; b: EpisodeRow }[], tolerance: number): CompareGroup {
+  // A pair with an error row on either side says nothing about driving: out of n, as everywhere.
+  const pairs = all.filter((x) => !isError(x.a) && !isError(x.b));
   const t: PairedTable = { a: 0, b: 0, c: 0, d: 0 };
   const lost: EpisodeRef[] = [];
   const gained: EpisodeRef[] = [];
@@ -106,8 +112,8 @@ function groupStats(group: string, family: string, pairs: readonly { a: EpisodeR
     group,
     family,
     n,
-    a: sideStats(pairs.map((x) => x.a)),
-    b: sideStats(pairs.map((x) => x.b)),
+    a: sideStats(pairs.map((x) => x.a), all.filter((x) => isError(x.a)).length),
+    b: sideStats(pairs.map((x) => x.b), all.filter((x) => isError(x.b)).length),
     table: t,
     diff,
     p,

@@ -17,6 +17,11 @@ export const BenchConfig = z.strictObject({
   candidates: z.array(z.string().min(1)).optional(),
   /** Scene suites ≈ test files. */
   suites: z.array(z.string()).min(1).default(['scenes/nav-id-v2.json', 'scenes/nav-novel-v2.json', 'scenes/lab-basket-v1.json', 'scenes/lab-basket-novel-v1.json']),
+  /**
+   * Which suites a policy runs, by policy name (as Playwright's per-project testMatch): e.g. the
+   * seed era's checkpoints only on the seed era's suites. Policies not listed run every suite.
+   */
+  policySuites: z.record(z.string(), z.array(z.string()).min(1)).optional(),
   /** Seeds per scene ≈ repeatEach. */
   episodesPerScene: z.number().int().positive().default(3),
   /** Episodes stepped in lockstep; results do not depend on it. */
@@ -25,6 +30,19 @@ export const BenchConfig = z.strictObject({
   outputDir: z.string().default('simgate-results'),
   /** A drop in success larger than this (absolute, 0–1) with exact McNemar p < 0.05 is a regression (src/compare/verdict.ts). */
   tolerance: z.number().min(0).max(1).default(0.05),
+  /**
+   * How the gate decides. `sequential: true` (`--sequential`): the baseline and candidates run each
+   * split in blocks of `block` episodes, in a fixed seeded order, and stop a split as soon as an
+   * anytime-valid test decides PASS or REGRESSION, or at `maxEpisodes` per split (INCONCLUSIVE);
+   * see src/runner/sequential.ts. Default: every episode of the plan, then the batch test.
+   */
+  gate: z
+    .strictObject({
+      sequential: z.boolean().default(false),
+      maxEpisodes: z.number().int().positive().optional(),
+      block: z.number().int().positive().default(8),
+    })
+    .optional(),
   endOnCollision: z.boolean().default(true),
   /** Keep traces for every episode, not only failures. */
   traceAll: z.boolean().default(false),
@@ -45,6 +63,12 @@ export const BenchConfig = z.strictObject({
    * `{ spinRate: 0.6, camera: { pitchDeg: 10 } }` after calibrating the real base.
    */
   profile: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Robot-time latency of every policy's answers in `held` control (a scene's own `cadence` wins):
+   * fixed ms, a repeating pattern of ms (e.g. [80, 80, 2200], the lab's served cadence), or
+   * 'measured' (each call's wall-clock time: not deterministic, flagged in the rows).
+   */
+  latency: z.union([z.number().min(0), z.array(z.number().min(0)).min(1), z.literal('measured')]).optional(),
 });
 export type BenchConfig = z.infer<typeof BenchConfig>;
 export type BenchConfigInput = z.input<typeof BenchConfig>;

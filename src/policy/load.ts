@@ -1,19 +1,28 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { PolicySpec } from './spec';
+import { nameFromUrl, resolvePolicySpec, type PolicySpec } from './spec';
 import { ConfigError } from '../util/errors';
 import { SCRIPTED, isScripted } from './scripted';
 import type { Policy } from './types';
 
 export interface LoadPolicyOptions {
   device: 'auto' | 'cpu' | 'cuda';
+  /** One-line notices (a server without /reset, an unreachable /health); default: stderr. */
+  warn?: (line: string) => void;
 }
 
 /** Human label of a spec, for messages and tables before the policy is loaded. */
 export function specLabel(spec: PolicySpec): string {
-  if (typeof spec === 'string') return isScripted(spec) ? spec : manifestName(spec);
-  if ('manifest' in spec) return spec.name ?? manifestName(spec.manifest);
-  return spec.name;
+  let s: ReturnType<typeof resolvePolicySpec>;
+  try {
+    s = resolvePolicySpec(spec);
+  } catch {
+    // A bad server string: config parsing reports it; label it by its URL meanwhile.
+    return typeof spec === 'string' ? nameFromUrl(spec) : 'policy';
+  }
+  if (typeof s === 'string') return isScripted(s) ? s : manifestName(s);
+  if ('manifest' in s) return s.name ?? manifestName(s.manifest);
+  return s.name;
 }
 
 /** The `name` a manifest gives its policy (what results call it), else the folder's name. */
@@ -29,27 +38,24 @@ function manifestName(p: string): string {
 
 /**
  * "oracle" → scripted baseline; "policies/x" or ".../policy.json" → ONNX manifest;
- * { remote: url, name } → the lab's HTTP policy server.
+ * { remote: url | urls, name } or "http://…" → the lab's HTTP policy server(s);
+ * { openpi: url | urls, name } or "ws://…" → openpi websocket server(s). Servers are checked
+ * here (health, API key): a key the server refuses is a ConfigError before any episode runs.
  */
 export async function loadPolicy(spec: PolicySpec, opts: LoadPolicyOptions): Promise<Policy> {
-  if (typeof spec === 'string') {
-    if (isScripted(spec)) return SCRIPTED[spec]();
-    return (await onnx()).loadOnnxPolicy(manifestPath(spec), { device: opts.device });
+  const s = resolvePolicySpec(spec);
+  const warn = opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (typeof s === 'string') {
+    if (isScripted(s)) return SCRIPTED[s]();
+    return (await onnx()).loadOnnxPolicy(manifestPath(s), { device: opts.device });
   }
-  if ('manifest' in spec) return (await onnx()).loadOnnxPolicy(manifestPath(spec.manifest), { device: opts.device, ...(spec.name ? { name: spec.name } : {}) });
-  const { createHttpPolicy } = await import('./remote/http-policy');
-  return createHttpPolicy({
-    url: spec.remote,
-    name: spec.name,
-    variant: spec.variant,
-    timeoutMs: spec.timeoutMs,
-    retries: spec.retries,
-    firstActionZero: spec.instructionFirstActionZero,
-    ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}),
-    ...(spec.imageSize ? { imageSize: spec.imageSize } : {}),
-    ...(spec.channelOrder ? { channelOrder: spec.channelOrder } : {}),
-    ...(spec.budgetMs !== undefined ? { budgetMs: spec.budgetMs } : {}),
-  });
+  if ('manifest' in s) return (await onnx()).loadOnnxPolicy(manifestPath(s.manifest), { device: opts.device, ...(s.name ? { name: s.name } : {}) });
+  if ('openpi' in s) {
+    const { openOpenpiPolicy, openpiOptionsFromSpec } = await import('./remote/openpi-policy');
+    return openOpenpiPolicy(openpiOptionsFromSpec(s, { warn }));
+  }
+  const { openHttpPolicy, httpOptionsFromSpec } = await import('./remote/http-policy');
+  return openHttpPolicy(httpOptionsFromSpec(s, { warn }));
 }
 
 // onnxruntime-node is heavy (and native): load it only when an ONNX policy is asked for.

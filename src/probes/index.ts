@@ -5,12 +5,14 @@ import { ConfigError } from '../util/errors';
 import { channelOrder } from './channel-order';
 import { instructionSwap } from './instruction-swap';
 import { memorisation } from './memorisation';
+import { rotation } from './rotation';
 import { PROBE_NAMES, type Probe, type ProbeName } from './types';
 
 export const PROBES: Record<ProbeName, Probe> = {
   'instruction-swap': instructionSwap,
   memorisation,
   'channel-order': channelOrder,
+  rotation,
 };
 
 export const isProbeName = (s: string): s is ProbeName => (PROBE_NAMES as readonly string[]).includes(s);
@@ -46,3 +48,4 @@ export { PROBE_NAMES, type Probe, type ProbeName } from './types';
 export { swapInstruction, swapSideWords } from './instruction-swap';
 export { shiftScene } from './memorisation';
 export { swapRedBlue } from '../image/channels';
+export { rotate180 } from '../image/rotate';

@@ -51,6 +51,8 @@ export const PROBE_RULES = {
   memorisation: 'paired success change probe − base: COLLAPSES if < −tolerance with exact McNemar p < 0.05; HOLDS if the 95% lower bound ≥ −tolerance; else INCONCLUSIVE',
   'channel-order':
     'paired success change probe − base: CHANNEL-SENSITIVE if < −tolerance with p < 0.05; BETTER SWAPPED (check RGB/BGR) if > +tolerance with p < 0.05; ROBUST if the 95% interval lies within ±tolerance; else INCONCLUSIVE; n/a for policies that ignore images',
+  rotation:
+    'paired success change probe − base: ROTATION-SENSITIVE if < −tolerance with p < 0.05; BETTER ROTATED (check the camera mounting) if > +tolerance with p < 0.05; ROBUST if the 95% interval lies within ±tolerance; else INCONCLUSIVE; n/a for policies that ignore images',
 } satisfies Record<ProbeName, string>;
 
 const ok = (r: EpisodeRow) => r.measures.success === true;
@@ -98,10 +100,10 @@ function oneProbe(probe: ProbeName, policy: string, variant: string, info: Polic
     flag: '',
   };
   if (n === 0) return { ...res, status: 'n/a', note: 'no base episodes to pair with (run the in-distribution suite too)', flag: 'n/a' };
-  if (probe === 'channel-order') {
+  if (probe === 'channel-order' || probe === 'rotation') {
     if (info && !info.needsImage) return { ...res, status: 'n/a', note: 'policy ignores camera frames', flag: 'n/a' };
-    res.flag =
-      change.diff < -tol && p < 0.05 ? 'CHANNEL-SENSITIVE' : change.diff > tol && p < 0.05 ? 'BETTER SWAPPED (check RGB/BGR)' : change.lo >= -tol && change.hi <= tol ? 'ROBUST' : 'INCONCLUSIVE';
+    const [worse, better] = probe === 'channel-order' ? ['CHANNEL-SENSITIVE', 'BETTER SWAPPED (check RGB/BGR)'] : ['ROTATION-SENSITIVE', 'BETTER ROTATED (check the camera mounting)'];
+    res.flag = change.diff < -tol && p < 0.05 ? worse : change.diff > tol && p < 0.05 ? better : change.lo >= -tol && change.hi <= tol ? 'ROBUST' : 'INCONCLUSIVE';
   } else if (probe === 'memorisation') {
     res.flag = change.diff < -tol && p < 0.05 ? 'COLLAPSES' : change.lo >= -tol ? 'HOLDS' : 'INCONCLUSIVE';
   } else {

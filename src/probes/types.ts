@@ -2,7 +2,7 @@ import type { Frame } from '../image/frame';
 import type { LoadedSuite } from '../scene/load';
 import type { EpisodeSpec } from '../sim/episode';
 
-export const PROBE_NAMES = ['instruction-swap', 'memorisation', 'channel-order'] as const;
+export const PROBE_NAMES = ['instruction-swap', 'memorisation', 'channel-order', 'rotation'] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
 
 /** What a probe derived, and what it had to leave out (with why). */
@@ -13,7 +13,8 @@ export interface ProbeEpisodes {
 
 /**
  * A probe: a derived suite of episodes that targets one known failure mode of a trained policy
- * (ignoring the instruction, memorising actions by frame index, the wrong colour order).
+ * (ignoring the instruction, memorising actions by frame index, the wrong colour order, a camera
+ * mounted the other way up).
  * Derived episodes carry `probe` (part of their id), so they never pair with base episodes by
  * accident and are reported in their own column.
  */

@@ -1,6 +1,9 @@
 import type { Aggregate, EpisodeRow, RunResults } from '../results/schema';
 import { pct, pctInterval } from '../util/format';
 import { failureCounts } from '../measures/aggregate';
+import { fmtE, pval, sequentialLine, verdictLine, type Comparison } from '../compare';
+import type { ProbeResult } from '../probes/report';
+import { comparisonCell, comparisonReading, spreadCell, variantCell, type VariantsReport } from './variants';
 
 /** What was exported for a failed episode (paths relative to the report). */
 export interface FailureArtefact {
@@ -19,12 +22,15 @@ export interface HtmlReportOptions {
   maxGifsPerPolicy?: number;
   /** Lines worth telling the reader (no browser, divergences…). */
   notes?: string[];
+  /** What the other reporters found: the gate's comparisons, the variants, the probe flags. */
+  findings?: { comparisons?: readonly Comparison[]; variants?: VariantsReport; probes?: readonly ProbeResult[]; sim2real?: string };
 }
 
 export const artefactKey = (policy: string, episodeId: string): string => `${policy}\u0000${episodeId}`;
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const ciText = (a: Aggregate) => `${pct(a.success)} <span class="dim">${pctInterval(a.ci95)}</span>`;
+// n = 0 (every row an error, or none): no rate to show.
+const ciText = (a: Aggregate) => (a.n ? `${pct(a.success)} <span class="dim">${pctInterval(a.ci95)}</span>` : '–');
 const shellQuote = (s: string) => (/^[A-Za-z0-9_./:@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
@@ -38,7 +44,7 @@ function summary(results: RunResults): string {
   return `<table><thead><tr><th>policy</th><th>variant</th><th>split</th><th class="n">n</th><th>success [95% CI]</th><th class="n">SPL</th><th class="n">coll/ep</th><th class="n">instr-followed</th><th class="n">errors</th><th>latency p50/p95</th></tr></thead><tbody>${rows
     .map(
       (a) =>
-        `<tr><td><b>${esc(a.policy)}</b></td><td>${esc(a.variant)}</td><td>${esc(a.split)}</td><td class="n">${a.n}</td><td>${ciText(a)}</td><td class="n">${a.spl.toFixed(2)}</td><td class="n">${a.collisionsPerEpisode.toFixed(2)}</td><td class="n">${pct(a.instructionFollowed)}</td><td class="n${a.errors ? ' bad' : ''}">${a.errors}</td><td>${lat(a.policy)}</td></tr>`,
+        `<tr><td><b>${esc(a.policy)}</b></td><td>${esc(a.variant)}</td><td>${esc(a.split)}</td><td class="n">${a.n}</td><td>${ciText(a)}</td><td class="n">${a.n ? a.spl.toFixed(2) : '–'}</td><td class="n">${a.n ? a.collisionsPerEpisode.toFixed(2) : '–'}</td><td class="n">${a.n && Number.isFinite(a.instructionFollowed) ? pct(a.instructionFollowed) : '–'}</td><td class="n${a.errors ? ' bad' : ''}">${a.errors}</td><td>${lat(a.policy)}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }
@@ -103,7 +109,7 @@ export function familyPlot(results: RunResults): string {
     }
     policies.forEach((p, pi) => {
       const a = aggs.find((x) => x.policy === p && x.split === g.split && x.family === g.family);
-      if (!a) return;
+      if (!a || !a.n) return;
       const x = x0 + pi * bw;
       const c = PALETTE[pi % PALETTE.length]!;
       const h = Math.max(0.5, ph * a.success);
@@ -128,18 +134,87 @@ const badge = (r: EpisodeRow) => {
   return `<span class="badge ${esc(r.outcome)}" title="outcome: ${esc(r.outcome)}">${esc(code)}</span>`;
 };
 
+const ptsText = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+
+/**
+ * The answer first: per comparison, the verdict line and the per-split numbers exactly as the
+ * terminal's gate table prints them (src/compare/render.ts).
+ */
+function verdictSection(cmps: readonly Comparison[] | undefined, results: RunResults): string {
+  if (!cmps?.length) {
+    return `<section id="verdict"><h2>Verdict</h2><p class="dim">No gate in this run: set <code>baseline</code> (and <code>candidates</code>) in the config, or pass <code>--baseline</code>, to compare checkpoints episode by episode.</p></section>`;
+  }
+  const seqNote = results.sequential ? `<p class="dim">Sequential gate: episodes ran in blocks of ${results.sequential.block} per split and stopped once decided (${esc(results.sequential.method)}). * anytime-valid 95% confidence sequence.</p>` : '';
+  const blocks = cmps.map((c) => {
+    const rows = c.groups
+      .filter((g) => g.family === 'all')
+      .map((g) => {
+        const seq = g.sequential;
+        const diff = seq ? `${ptsText(seq.diff)} [${ptsText(seq.cs.lo)}, ${ptsText(seq.cs.hi)}]*` : `${ptsText(g.diff.diff)} [${ptsText(g.diff.lo)}, ${ptsText(g.diff.hi)}]`;
+        const rate = (x: number) => (g.n ? pct(x) : '–');
+        return `<tr><td>${esc(g.group)}</td><td class="n">${g.n}</td><td class="n">${rate(g.a.success)}</td><td class="n">${rate(g.b.success)}</td><td class="n">${diff}</td><td class="n">${seq ? `e ${fmtE(Math.max(seq.eRegression, seq.ePass))}` : pval(g.p)}</td><td class="n">${g.table.b}/${g.table.c}</td><td class="n">${g.mde === null ? '>100' : (100 * g.mde).toFixed(1)}</td><td><span class="verdict ${esc(g.verdict ?? '')}">${esc(g.verdict ?? '')}</span>${seq ? `<div class="dim">${esc(sequentialLine(seq))}</div>` : ''}</td></tr>`;
+      })
+      .join('');
+    return `<div class="gate"><div class="vline"><span class="verdict big ${esc(c.verdict)}">${esc(c.verdict)}</span> <b>${esc(c.b.policy)}</b> (B) vs <b>${esc(c.a.policy)}</b> (A, baseline${c.a.source !== 'this run' ? `: ${esc(c.a.source)}` : ''}) — tolerance ${(100 * c.tolerance).toFixed(1)} points</div>
+<table><thead><tr><th>split</th><th class="n">pairs</th><th class="n">A success</th><th class="n">B success</th><th class="n">B−A pts [95% CI]</th><th class="n">${c.groups.some((g) => g.sequential) ? 'p / e' : 'McNemar p'}</th><th class="n">lost/gained</th><th class="n">MDE pts</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>
+<div class="vtext">${esc(verdictLine(c))}</div></div>`;
+  });
+  return `<section id="verdict"><h2>Verdict</h2>${blocks.join('')}${seqNote}</section>`;
+}
+
+/** Frozen vs fine-tuned at the variant level (all checkpoints, paired by episode), with the seed spread. */
+function variantSection(rep: VariantsReport | undefined): string {
+  if (!rep || (!rep.comparisons.length && !rep.variants.length)) return '';
+  const cmp = rep.comparisons.length
+    ? `<table><thead><tr><th>split</th><th>comparison</th><th class="n">checkpoints</th><th class="n">episodes</th><th class="n">difference pts [95% CI]</th><th>reading</th></tr></thead><tbody>${rep.comparisons
+        .map((c) => `<tr><td>${esc(c.split)}</td><td><b>${esc(c.candidate)}</b> − ${esc(c.baseline)}</td><td class="n">${c.checkpoints.candidate} vs ${c.checkpoints.baseline}</td><td class="n">${c.episodes}</td><td class="n">${esc(comparisonCell(c))}</td><td>${esc(comparisonReading(c))}</td></tr>`)
+        .join('')}</tbody></table>`
+    : '';
+  const per = `<table><thead><tr><th>variant</th><th>split</th><th class="n">success [95% CI, seeds + episodes]</th><th>between seeds</th><th>checkpoints</th></tr></thead><tbody>${rep.variants
+    .map((v) => `<tr><td><b>${esc(v.variant)}</b></td><td>${esc(v.split)}</td><td class="n">${esc(variantCell(v))}</td><td>${esc(spreadCell(v))}</td><td>${v.checkpoints.map((c) => `${esc(c.policy)} ${c.n ? pct(c.success) : '–'}`).join(', ')}</td></tr>`)
+    .join('')}</tbody></table>`;
+  return `<section id="variants"><h2>Frozen vs fine-tuned, by variant</h2><p class="dim">${esc(rep.methods.variant ?? '')}</p>${cmp}${per}</section>`;
+}
+
+/** Probe flags (instruction-swap, memorisation, …), one line per policy. */
+function probeFlags(probes: readonly ProbeResult[] | undefined): string {
+  const ok = (probes ?? []).filter((p) => p.status === 'ok');
+  if (!ok.length) return '';
+  const by = new Map<string, ProbeResult[]>();
+  for (const p of ok) by.set(p.policy, [...(by.get(p.policy) ?? []), p]);
+  return `<section id="probe-flags"><h2>Probe flags</h2><table><thead><tr><th>policy</th><th>flags</th></tr></thead><tbody>${[...by]
+    .map(([policy, ps]) => `<tr><td>${esc(policy)}</td><td>${ps.map((p) => `${esc(p.probe)}: <b>${esc(p.flag)}</b> <span class="dim">${pct(p.base.rate)} → ${pct(p.probed.rate)}</span>`).join('; ')}</td></tr>`)
+    .join('')}</tbody></table></section>`;
+}
+
+/**
+ * Failures, the checkpoints being judged first: candidates, then the baseline, then other
+ * learned policies; scripted baselines last, collapsed (their failures are by design).
+ */
 function failures(results: RunResults, o: HtmlReportOptions): string {
   const failed = results.episodes.filter((r) => r.outcome !== 'success');
   if (!failed.length) return '<h2>Failures</h2><p>No failed episodes.</p>';
-  const byPolicy = new Map<string, EpisodeRow[]>();
-  for (const r of failed) (byPolicy.get(r.policy) ?? byPolicy.set(r.policy, []).get(r.policy)!).push(r);
+  const grouped = new Map<string, EpisodeRow[]>();
+  for (const r of failed) (grouped.get(r.policy) ?? grouped.set(r.policy, []).get(r.policy)!).push(r);
+  const cmps = o.findings?.comparisons ?? [];
+  const candidates = new Set(cmps.map((c) => c.b.policy));
+  const baselines = new Set(cmps.map((c) => c.a.policy));
+  const scripted = (p: string) => (results.policies.find((x) => x.name === p)?.kind ?? 'scripted') === 'scripted';
+  const rank = (p: string) => (candidates.has(p) ? 0 : baselines.has(p) && !scripted(p) ? 1 : scripted(p) ? 3 : 2);
+  const order = [...grouped.keys()].map((p, i) => ({ p, i })).sort((x, y) => rank(x.p) - rank(y.p) || x.i - y.i);
+  const byPolicy = new Map(order.map(({ p }) => [p, grouped.get(p)!]));
   const prefix = o.replayPrefix ?? 'npx simgate replay simgate-results';
   const cmd = (r: EpisodeRow) => `${prefix} ${r.episodeId} --policy ${shellQuote(r.policy)}`;
   const out: string[] = [
     `<h2>Failures</h2><p class="dim">Each failed episode can be re-simulated bit for bit and stepped through in a viewer with the command shown. Clips below: onboard camera | top-down (path blue, robot yellow, action pink, collisions red); the first ${o.maxGifsPerPolicy ?? 10} failures per policy get a clip (raise with <code>--report-gifs</code>).</p>`,
   ];
+  let collapsed = false;
   for (const [policy, rows] of byPolicy) {
     const codes = failureCounts(rows);
+    if (rank(policy) === 3 && !collapsed) {
+      collapsed = true;
+      out.push(`<details class="scripted"><summary>Scripted baselines' failures (${[...byPolicy].filter(([p]) => scripted(p)).reduce((s, [, r]) => s + r.length, 0)}): reference policies, failing by design</summary>`);
+    }
     out.push(`<h3 id="fail-${esc(policy)}">${esc(policy)} <span class="dim">— ${rows.length} failed (${Object.entries(codes).map(([k, n]) => `${n} ${esc(k)}`).join(', ')})</span></h3>`);
     const shown = rows.filter((r) => o.artefacts?.get(artefactKey(r.policy, r.episodeId)));
     for (const r of shown) {
@@ -158,6 +233,7 @@ ${a.verify && !a.verify.ok ? `<div class="diverged">REPLAY DIVERGED: ${esc(a.ver
         .join('')}</tbody></table></details>`);
     }
   }
+  if (collapsed) out.push('</details>');
   return out.join('\n');
 }
 
@@ -177,7 +253,10 @@ svg.plot{background:#fff;border:1px solid #e5e7eb;border-radius:6px;max-width:10
 .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:11px;font-weight:700;text-transform:uppercase;color:#fff;background:#6b7280} .badge.collision{background:#dc2626} .badge.timeout{background:#d97706} .badge.policy_error,.badge.error{background:#9333ea} .badge.stopped_outside{background:#0891b2}
 .cmd{margin-top:6px} code{font-family:ui-monospace,monospace;font-size:12px;background:#f3f4f6;padding:1px 5px;border-radius:4px;user-select:all}
 .diverged{background:#dc2626;color:#fff;font-weight:700;padding:4px 8px;border-radius:4px;margin:4px 0}
-details{margin:8px 0} summary{cursor:pointer;color:#1d4ed8} table.compact td{font-size:12px}`;
+details{margin:8px 0} summary{cursor:pointer;color:#1d4ed8} table.compact td{font-size:12px}
+.gate{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:8px 12px;margin:10px 0} .vline{font-size:15px;margin-bottom:4px} .vtext{margin-top:4px;font-weight:600}
+.verdict{display:inline-block;padding:0 8px;border-radius:9px;font-size:12px;font-weight:700;color:#fff;background:#6b7280} .verdict.big{font-size:15px;padding:2px 10px}
+.verdict.PASS{background:#16a34a} .verdict.REGRESSION{background:#dc2626} .verdict.INCONCLUSIVE{background:#d97706}`;
 
 /** report.html: self-contained (inline CSS and SVG; images are relative paths next to it). */
 export function renderHtmlReport(results: RunResults, o: HtmlReportOptions = {}): string {
@@ -190,11 +269,15 @@ export function renderHtmlReport(results: RunResults, o: HtmlReportOptions = {})
 <html lang="en"><head><meta charset="utf-8"><title>simgate report — ${esc(results.createdAt)}</title><meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head>
 <body><main>
 <h1>simgate report</h1>
-<div class="meta">${esc(results.createdAt)} · simgate ${esc(results.tool?.version)} · ${results.policies.length} policies × ${total / Math.max(1, results.policies.length)} episodes (${esc(cfg.episodesPerScene ?? '?')} seeds per scene) · ${failed} failed of ${total}<br>
+<div class="meta">${esc(results.createdAt)} · simgate ${esc(results.tool?.version)} · ${Number.isInteger(total / Math.max(1, results.policies.length)) ? `${results.policies.length} policies × ${total / Math.max(1, results.policies.length)} episodes` : `${results.policies.length} policies, ${total} episode rows (sequential gate: fewer for the gated policies)`} (${esc(cfg.episodesPerScene ?? '?')} seeds per scene) · ${failed} failed of ${total}<br>
 suites: ${results.suites.map((s) => `<code>${esc(s.file)}</code> (${esc(s.suite)} v${s.version}, ${s.scenes} scenes)`).join(', ')}<br>
 node ${esc(env.node ?? '?')} ${esc(env.platform ?? '')}${env.renderer ? ` · renderer ${esc(env.renderer.browser ?? '')} ${esc(env.renderer.glRenderer ?? '')}` : ''}</div>
 ${partial ? '<div class="notes"><b>Partial results:</b> the run did not finish (interrupted or crashed); numbers cover the finished episodes only.</div>' : ''}
 ${o.notes?.length ? `<div class="notes">${o.notes.map(esc).join('<br>')}</div>` : ''}
+${verdictSection(o.findings?.comparisons, results)}
+${variantSection(o.findings?.variants)}
+${probeFlags(o.findings?.probes)}
+${o.findings?.sim2real ? `<section id="sim2real"><h2>Sim vs real</h2><p class="dim">This run's sim success beside the real-robot trials in the ledger (<code>simgate real import</code>), per checkpoint; <code>simgate sim2real</code> prints the per-position table, Pearson r and MMRV.</p>${o.findings.sim2real}</section>` : ''}
 <h2>Success per policy and split</h2>
 ${summary(results)}
 <h2>Success per family</h2>

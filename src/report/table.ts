@@ -3,7 +3,8 @@ import type { Aggregate, RunResults } from '../results/schema';
 import { pct, pctWithInterval } from '../util/format';
 import { topFailures } from '../measures/aggregate';
 
-const ci = (a: Aggregate) => pctWithInterval(a.success, a.ci95);
+// n = 0 (every row of the split an error): no rate, not "0% [0–100]".
+const ci = (a: Aggregate) => (a.n ? pctWithInterval(a.success, a.ci95) : '–');
 
 export interface TableOptions {
   /** Also break down per family (default true). */
@@ -29,9 +30,9 @@ export function summaryTable(results: RunResults): string {
       a.split,
       String(a.n),
       ci(a),
-      a.spl.toFixed(2),
-      a.collisionsPerEpisode.toFixed(2),
-      Number.isNaN(a.instructionFollowed) ? '–' : pct(a.instructionFollowed),
+      a.n ? a.spl.toFixed(2) : '–',
+      a.n ? a.collisionsPerEpisode.toFixed(2) : '–',
+      !a.n || Number.isNaN(a.instructionFollowed) ? '–' : pct(a.instructionFollowed),
       String(a.errors),
       lat ? `${lat.p50.toFixed(1)}/${lat.p95.toFixed(1)} ms${server}${over ? ' OVER BUDGET' : ''}` : '–',
       topFailures(a.failures ?? {}),
@@ -53,7 +54,7 @@ export function familyTable(results: RunResults): string {
       family,
       ...policies.map((p) => {
         const a = aggs.find((x) => x.policy === p && x.split === split && x.family === family);
-        return a ? `${pct(a.success)} (n=${a.n})` : '–';
+        return a ? `${a.n ? pct(a.success) : '–'} (n=${a.n})` : '–';
       }),
     ]);
   }

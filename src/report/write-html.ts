@@ -6,7 +6,7 @@ import type { RunResults } from '../results/schema';
 import { exportEpisode } from '../replay/export';
 import { isFailure, replaySpec, tracedRows } from '../replay/load';
 import type { LoadedResults } from '../results/read';
-import { artefactKey, renderHtmlReport, type FailureArtefact } from './html';
+import { artefactKey, renderHtmlReport, type FailureArtefact, type HtmlReportOptions } from './html';
 
 export interface WriteReportOptions {
   /** Clips (GIF + filmstrip) for the first N failures of each policy (default 10; 0 = none). */
@@ -20,6 +20,10 @@ export interface WriteReportOptions {
   launchRenderer?: () => Promise<Renderer>;
   /** Progress and warnings. */
   log?: (line: string) => void;
+  /** False: export what was asked (frames) but write no report.html (`--no-report --save-frames`). Default true. */
+  writeReport?: boolean;
+  /** The gate's comparisons, variants and probe flags: report.html opens with them. */
+  findings?: HtmlReportOptions['findings'];
 }
 
 const isChromium = (r: Renderer | undefined): r is ChromiumRenderer => typeof (r as { topDown?: unknown } | undefined)?.topDown === 'function';
@@ -28,7 +32,7 @@ const isChromium = (r: Renderer | undefined): r is ChromiumRenderer => typeof (r
  * Export clips of failed episodes (first N per policy) and write <dir>/report.html. A failure to
  * render never fails the run: the report says what is missing.
  */
-export async function writeHtmlReport(dir: string, results: RunResults, o: WriteReportOptions = {}): Promise<{ file: string; clips: number; ms: number }> {
+export async function writeHtmlReport(dir: string, results: RunResults, o: WriteReportOptions = {}): Promise<{ file?: string; clips: number; ms: number }> {
   const t0 = performance.now();
   const loaded: LoadedResults = { dir, file: join(dir, 'results.json'), results };
   const cap = Math.max(0, o.maxGifsPerPolicy ?? 10);
@@ -78,12 +82,14 @@ export async function writeHtmlReport(dir: string, results: RunResults, o: Write
   } finally {
     await launched?.close();
   }
+  if (o.writeReport === false) return { clips: 0, ms: performance.now() - t0 };
   const rel = relative(process.cwd(), dir) || '.';
   const html = renderHtmlReport(results, {
     artefacts,
     replayPrefix: `npx simgate replay ${/^[A-Za-z0-9_./:@+-]+$/.test(rel) ? rel : JSON.stringify(rel)}`,
     maxGifsPerPolicy: cap,
     notes: [...(results.episodes.some((r) => isFailure(r) && !r.trace) ? ['Some failed rows carry no trace (resumed from an older run?): they cannot be replayed.'] : []), ...notes],
+    ...(o.findings ? { findings: o.findings } : {}),
   });
   const file = join(dir, 'report.html');
   writeFileSync(file, html);

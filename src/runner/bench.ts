@@ -7,6 +7,7 @@ import { DEFAULT_REPORTERS, type ReportContext, type Reporter, type ReportFindin
 import type { RunResults } from '../results/schema';
 import { ConfigError } from '../util/errors';
 import { loadSuites, runPlan, type RunHooks, type RunOptions } from './run';
+import { attachSequential, sequentialRun } from './sequential';
 
 /** How a run ended, as Playwright's FullResult status: the CLI maps it to an exit code. */
 export type BenchStatus = 'passed' | 'regressed' | 'errors' | 'interrupted';
@@ -35,6 +36,10 @@ export function checkBenchInputs(config: BenchConfig): BaselineSpec | undefined 
   const names = config.policies.map(specLabel);
   for (const c of config.candidates ?? [])
     if (!names.includes(c)) throw new ConfigError(`candidates: "${c}" is not a policy of this run (${names.join(', ')})`, 'Name a policy from `policies` (or --policy).');
+  for (const [p, files] of Object.entries(config.policySuites ?? {})) {
+    if (!names.includes(p)) throw new ConfigError(`policySuites: "${p}" is not a policy of this run (${names.join(', ')})`, 'Key policySuites by the policies\' names.');
+    for (const f of files) if (!config.suites.includes(f)) throw new ConfigError(`policySuites.${p}: "${f}" is not one of the run's suites (${config.suites.join(', ')})`, 'List files from `suites` (or --suite).');
+  }
   if (config.candidates && !config.baseline) throw new ConfigError('candidates: set without a baseline', 'Add `baseline` (or --baseline) to compare the candidates against.');
   return config.baseline ? resolveBaseline(config.baseline, names) : undefined;
 }
@@ -47,7 +52,11 @@ export function checkBenchInputs(config: BenchConfig): BaselineSpec | undefined 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<BenchRun> {
   const baseline = checkBenchInputs(config);
   const launchRenderer = opts.launchRenderer ?? launchDefaultRenderer;
-  const results = await runPlan(config, { ...opts, launchRenderer }, opts);
+  // The sequential gate drives the episodes in blocks and stops each split once decided.
+  const seq = config.gate?.sequential ? sequentialRun(config, baseline, { ...opts, ...(opts.onNotice ? { notice: opts.onNotice } : {}) }) : undefined;
+  let results = await runPlan(config, { ...opts, launchRenderer }, { ...opts, ...(seq ? { drive: seq.drive } : {}) });
+  const record = seq?.record();
+  if (record) results = attachSequential(results, record, config.outputDir);
   const interrupted = Boolean(opts.shouldStop?.());
   const found: ReportFindings = { files: {}, probes: [], comparisons: [], skipped: [] };
   const ctx: ReportContext = {

@@ -32,7 +32,7 @@ export function mergeResults(inputs: readonly string[], outDir: string): RunResu
   }
   for (const s of shards) {
     if (s.r.complete === false) {
-      throw new ConfigError(`merge: ${s.input} is unfinished (${s.r.episodes.length} of ${s.r.plan!.shardEpisodes * s.r.plan!.policies.length} rows)`, `Finish it with --resume --out ${s.input}`);
+      throw new ConfigError(`merge: ${s.input} is unfinished (${s.r.episodes.length} of ${s.r.plan!.rows ?? s.r.plan!.shardEpisodes * s.r.plan!.policies.length} rows)`, `Finish it with --resume --out ${s.input}`);
     }
   }
   const label = (s: (typeof shards)[number]) => (s.r.shard ? `${s.r.shard.index}/${s.r.shard.total}` : 'unsharded');
@@ -56,11 +56,15 @@ export function mergeResults(inputs: readonly string[], outDir: string): RunResu
   const first = byIndex.get(1)!.r;
   const plan = first.plan!;
   const E = plan.episodes;
-  // Undo the round-robin deal (plan.ts, shardEpisodes): plan episode k is row ⌊k/n⌋ of shard (k mod n)+1.
+  // Undo the round-robin deal (plan.ts, shardEpisodes): plan episode k is row ⌊k/n⌋ of shard (k mod n)+1
+  // — counting, with policySuites, only the plan episodes that policy runs.
+  const all = [...Array(E).keys()];
+  const indexesOf = (p: string): number[] => plan.policyEpisodes?.[p] ?? all;
   const perShard = new Map<number, Map<string, EpisodeRow[]>>();
   for (const [i, s] of byIndex) {
     const want = Math.floor((E - i) / n) + 1; // episodes k < E with k mod n = i-1
     if (s.r.plan!.shardEpisodes !== want) throw new ConfigError(`merge: ${s.input} (shard ${i}/${n}) has ${s.r.plan!.shardEpisodes} episodes, the plan gives it ${want}`);
+    const wantOf = (p: string) => indexesOf(p).filter((k) => k % n === i - 1).length;
     const byPolicy = new Map<string, EpisodeRow[]>(plan.policies.map((p) => [p, []]));
     for (const row of s.r.episodes) {
       const list = byPolicy.get(row.policy);
@@ -68,16 +72,19 @@ export function mergeResults(inputs: readonly string[], outDir: string): RunResu
       list.push(row);
     }
     for (const [p, list] of byPolicy) {
-      if (list.length !== want) throw new ConfigError(`merge: ${s.input} has ${list.length} rows of policy "${p}", expected ${want}`, 'Rerun that shard.');
+      if (list.length !== wantOf(p)) throw new ConfigError(`merge: ${s.input} has ${list.length} rows of policy "${p}", expected ${wantOf(p)}`, 'Rerun that shard.');
     }
     perShard.set(i, byPolicy);
   }
   const rows: EpisodeRow[] = [];
   const seen = new Map<string, number>();
   for (const p of plan.policies) {
-    for (let k = 0; k < E; k++) {
+    const taken = new Map<number, number>(); // rows of p used so far, per shard
+    for (const k of indexesOf(p)) {
       const i = (k % n) + 1;
-      const row = perShard.get(i)!.get(p)![Math.floor(k / n)]!;
+      const j = taken.get(i) ?? 0;
+      taken.set(i, j + 1);
+      const row = perShard.get(i)!.get(p)![j]!;
       const key = rowKey(p, row.episodeId);
       const dup = seen.get(key);
       if (dup !== undefined) throw new ConfigError(`merge: episode ${row.episodeId} of policy "${p}" is in shard ${dup}/${n} and shard ${i}/${n}: the shards overlap`);
@@ -90,7 +97,7 @@ export function mergeResults(inputs: readonly string[], outDir: string): RunResu
     schemaVersion: first.schemaVersion,
     tool: first.tool,
     createdAt: new Date().toISOString(),
-    plan: { ...plan, shardEpisodes: E },
+    plan: { ...plan, shardEpisodes: E, rows: rows.length },
     mergedFrom: [...byIndex].sort(([a], [b]) => a - b).map(([i, s]) => ({ index: i, total: n, file: s.file })),
     complete: true,
     config: { ...first.config, outputDir: outDir },

@@ -13,6 +13,7 @@ import { runEpisodes, type LoopOptions } from './episode-loop';
 import { writeFileAtomic } from '../results/jsonl';
 import { planDescription, planHash, shardEpisodes, type Shard } from './plan';
 import { prepareOutput } from './resume';
+import { inferenceConfigs } from './inference';
 import { rowKey, type PlanFile } from '../results/layout';
 import { RESULTS_SCHEMA_VERSION, type EpisodeRow, type RunResults } from '../results/schema';
 
@@ -44,7 +45,25 @@ export interface RunOptions {
   shard?: Shard;
   /** Who runs the episodes (default: this process, runEpisodes). */
   executor?: EpisodeExecutor;
+  /**
+   * Which policy runs which episodes, when (default: every policy on every episode, one policy
+   * after the other). The sequential gate (src/runner/sequential.ts) runs blocks and stops early.
+   */
+  drive?: Drive;
 }
+
+/**
+ * A drive calls `run` as it likes (rows already there are skipped, as on resume) and resolves
+ * with whether the run finished as it meant to (results.json `complete`).
+ */
+export type Drive = (ctx: {
+  policies: readonly PolicyInfo[];
+  /** The plan's episodes (this shard's), in plan order. */
+  episodes: readonly EpisodeSpec[];
+  /** Every row so far (resumed ones included), by rowKey; live. */
+  rows: ReadonlyMap<string, EpisodeRow>;
+  run: (policy: string, episodes: readonly EpisodeSpec[]) => Promise<void>;
+}) => Promise<boolean>;
 
 /**
  * Who runs a policy's episodes. The default runs them here; the queue coordinator
@@ -54,8 +73,8 @@ export interface RunOptions {
 export interface EpisodeExecutor {
   /** False: the episodes run elsewhere, so no renderer is started here. */
   readonly local: boolean;
-  /** Once, before the first policy runs: every policy's episodes still to do (config order). */
-  begin?: (plan: { hash: string; config: BenchConfig; shard?: Shard; work: { policy: PolicyInfo; episodes: readonly EpisodeSpec[] }[] }) => Promise<void>;
+  /** Once, before the first policy runs: the run's episodes (this shard's), and each policy's still to do (config order). */
+  begin?: (plan: { hash: string; config: BenchConfig; shard?: Shard; episodes: readonly EpisodeSpec[]; work: { policy: PolicyInfo; episodes: readonly EpisodeSpec[] }[] }) => Promise<void>;
   /** One policy's episodes; resolves with their rows in episode order, as runEpisodes does. */
   run: (policy: Policy, episodes: readonly EpisodeSpec[], loop: LoopOptions) => Promise<EpisodeRow[]>;
 }
@@ -86,7 +105,13 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
       if (names.has(p.info.name)) throw new Error(`policies[${i}] (${specLabel(config.policies[i]!)}): duplicate policy name "${p.info.name}"`);
       names.add(p.info.name);
     }
-    const hash = planHash(planDescription(config, profiles, allEpisodes, policies.map((p) => p.info)));
+    // Which suites each policy runs (config `policySuites`, as Playwright's per-project testMatch).
+    const suiteNames = new Map(config.suites.map((f, i) => [f, suites[i]!.suite]));
+    const allowed = new Map(Object.entries(config.policySuites ?? {}).map(([p, files]) => [p, new Set(files.map((f) => suiteNames.get(f)))]));
+    const runs = (name: string, e: EpisodeSpec) => allowed.get(name)?.has(e.suite) ?? true;
+    const episodesOf = new Map(policies.map((p) => [p.info.name, episodes.filter((e) => runs(p.info.name, e))]));
+    const policyEpisodes = allowed.size ? Object.fromEntries(policies.map((p) => [p.info.name, allEpisodes.flatMap((e, k) => (runs(p.info.name, e) ? [k] : []))])) : undefined;
+    const hash = planHash({ ...planDescription(config, profiles, allEpisodes, policies.map((p) => p.info)), ...(policyEpisodes ? { policyEpisodes } : {}) });
     const planFile: PlanFile = {
       schemaVersion: 1,
       planHash: hash,
@@ -96,20 +121,23 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
       shardEpisodes: episodes.length,
       createdAt: new Date().toISOString(),
     };
-    const planned = new Set(policies.flatMap((p) => episodes.map((e) => rowKey(p.info.name, e.id))));
+    const planned = new Set(policies.flatMap((p) => episodesOf.get(p.info.name)!.map((e) => rowKey(p.info.name, e.id))));
     const out = prepareOutput({ dir: config.outputDir, resume: Boolean(opts.resume), plan: planFile, planned, ...(hooks.onNotice ? { notice: hooks.onNotice } : {}) });
     if (opts.resume && out.done.size) hooks.onNotice?.(`Resuming: ${out.done.size} of ${planned.size} episode rows already done in ${out.files.jsonl}`);
 
     let renderer: Renderer | undefined;
+    // Every row carries the inference config it was produced with (src/runner/inference.ts).
+    const inferenceOf = inferenceConfigs(config, profileFor);
+    const specOf = new Map(episodes.map((e) => [e.id, e]));
     // Rows on disk (resumed) and rows of this run, by rowKey; results list them in plan order.
     const have = new Map(out.done);
     const write = (complete: boolean): RunResults => {
-      const rows = policies.flatMap((p) => episodes.flatMap((e) => have.get(rowKey(p.info.name, e.id)) ?? []));
+      const rows = policies.flatMap((p) => episodesOf.get(p.info.name)!.flatMap((e) => have.get(rowKey(p.info.name, e.id)) ?? []));
       const results: RunResults = {
         schemaVersion: RESULTS_SCHEMA_VERSION,
         tool: { name: 'simgate', version: VERSION },
         createdAt: new Date().toISOString(),
-        plan: { hash, policies: planFile.policies, episodes: allEpisodes.length, shardEpisodes: episodes.length },
+        plan: { hash, policies: planFile.policies, episodes: allEpisodes.length, shardEpisodes: episodes.length, rows: planned.size, ...(policyEpisodes ? { policyEpisodes } : {}) },
         ...(opts.shard ? { shard: opts.shard } : {}),
         complete,
         config: { ...config, profiles },
@@ -124,24 +152,29 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
     };
     let finished = false;
     try {
-      const todoOf = (name: string) => (hooks.shouldStop?.() ? [] : episodes.filter((e) => !out.done.has(rowKey(name, e.id))));
-      await executor.begin?.({ hash, config, ...(opts.shard ? { shard: opts.shard } : {}), work: policies.map((p) => ({ policy: p.info, episodes: todoOf(p.info.name) })) });
-      for (const policy of policies) {
+      const todoOf = (name: string) => (hooks.shouldStop?.() ? [] : episodesOf.get(name)!.filter((e) => !out.done.has(rowKey(name, e.id))));
+      await executor.begin?.({ hash, config, ...(opts.shard ? { shard: opts.shard } : {}), episodes, work: policies.map((p) => ({ policy: p.info, episodes: todoOf(p.info.name) })) });
+      // One policy on the plan's episodes, or on those a drive picks (rows already there skipped).
+      const runPolicy = async (policy: Policy, wanted?: readonly EpisodeSpec[]) => {
+        // A drive may pick any episodes; a policy still runs only its own suites' episodes.
+        const list = wanted ? wanted.filter((e) => runs(policy.info.name, e)) : episodesOf.get(policy.info.name)!;
         const name = policy.info.name;
-        const already = episodes.flatMap((e) => out.done.get(rowKey(name, e.id)) ?? []);
-        const todo = todoOf(name);
+        const already = list.flatMap((e) => have.get(rowKey(name, e.id)) ?? []);
+        const todo = !wanted ? todoOf(name) : hooks.shouldStop?.() ? [] : list.filter((e) => !have.has(rowKey(name, e.id)));
         if (todo.length) {
           if (policy.info.needsImage && !renderer && executor.local) {
             if (!hooks.launchRenderer) throw new Error(`policy "${name}" needs camera frames: no renderer available`);
             renderer = await hooks.launchRenderer();
           }
-          hooks.onPolicyStart?.(policy.info, episodes.length, already);
+          hooks.onPolicyStart?.(policy.info, list.length, already);
           const got = await executor.run(policy, todo, {
             ...planLoopOptions(config, profiles[eras[0]!]!, profileFor),
             ...(renderer ? { renderer } : {}),
             ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
             onRendererRestart: ({ error, redo }) => hooks.onNotice?.(`renderer crashed (${error.message.split('\n')[0]}): restarted it; redoing ${redo.length} episode(s) in flight`),
             onEpisode: async (row) => {
+              const ep = specOf.get(row.episodeId);
+              if (ep) row.inference = inferenceOf(policy.info, ep);
               out.writer.append(row);
               have.set(rowKey(row.policy, row.episodeId), row);
               await hooks.onEpisode?.(row);
@@ -149,8 +182,11 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
           });
           hooks.onPolicyEnd?.(policy.info, got);
         }
-      }
-      const results = write([...planned].every((k) => have.has(k)));
+      };
+      const byName = new Map(policies.map((p) => [p.info.name, p]));
+      const driven = opts.drive ? await opts.drive({ policies: policies.map((p) => p.info), episodes, rows: have, run: (name, list) => runPolicy(byName.get(name)!, list) }) : undefined;
+      if (!opts.drive) for (const policy of policies) await runPolicy(policy);
+      const results = write(driven ?? [...planned].every((k) => have.has(k)));
       finished = true;
       return results;
     } finally {

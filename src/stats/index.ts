@@ -6,3 +6,5 @@ export { newcombeUnpaired } from './unpaired-diff';
 export { pairedMde, mcnemarExactPower, type MdeOptions } from './mde';
 export { binomPmf, binomCdf, logChoose } from './binomial';
 export { normalQuantile, zTwoSided } from './normal';
+export { PairedSequentialTest, BettingEProcess, sequentialPaired, pairedConfidenceSequence, type SequentialDecision, type SequentialOptions, type SequentialState } from './sequential';
+export { hierarchicalBootstrap, pairedHierarchicalBootstrap, variantSuccess, seedSpread, type Outcome, type BootstrapInterval, type BootstrapOptions } from './hierarchical-bootstrap';

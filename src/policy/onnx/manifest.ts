@@ -107,10 +107,24 @@ export const PolicyManifest = z
     instruction: InstructionSpec.optional(),
     state: z.array(StateSpec).default([]),
     output: OutputSpec,
+    /**
+     * Action chunks executed by the loop: each call returns the whole chunk (from output.chunkIndex's
+     * last index to the end of that axis) and the loop executes its first `execute` actions before
+     * asking again (openpi's replan_steps). Without it, one action per call (chunk selection).
+     */
+    chunk: z.strictObject({ execute: positiveInt }).optional(),
   })
   .refine((m) => m.output.executeSteps === 1 || m.output.chunkIndex.length > 0, {
     message: 'executeSteps > 1 needs a chunk axis (chunkIndex must not be empty)',
     path: ['output', 'executeSteps'],
+  })
+  .refine((m) => !m.chunk || m.output.chunkIndex.length > 0, {
+    message: 'chunk needs a chunk axis (output.chunkIndex must not be empty)',
+    path: ['chunk'],
+  })
+  .refine((m) => !m.chunk || m.output.executeSteps === 1, {
+    message: 'give chunk.execute (the loop executes the chunk) or output.executeSteps (the policy does), not both',
+    path: ['chunk'],
   });
 
 export type PolicyManifest = z.infer<typeof PolicyManifest>;

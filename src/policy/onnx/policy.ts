@@ -1,6 +1,7 @@
 /**
  * A Policy backed by an ONNX checkpoint and its manifest. Per-slot memory: the preprocessed frame
- * window, recurrent state tensors, and the rest of an open-loop action chunk.
+ * window, recurrent state tensors, and the rest of an open-loop action chunk (output.executeSteps).
+ * With the manifest's `chunk`, a call returns the whole chunk (`actions`) and the loop executes it.
  */
 import type { EpisodeSpec } from '../../sim/episode';
 import type { Observation } from '../../sim/observation';
@@ -77,6 +78,7 @@ export class OnnxPolicy implements Policy, LatencyReporting {
       actionMode: this.m.actionMode,
       needsImage: true,
       ...(this.m.budgetMs !== undefined ? { budgetMs: this.m.budgetMs } : {}),
+      ...(this.m.chunk ? { chunk: { execute: this.m.chunk.execute } } : {}),
       details: { ...parts.details, batching },
     };
     // Reports read latency from info.details (src/report/table.ts); computed when read, not every step.
@@ -232,7 +234,7 @@ export class OnnxPolicy implements Policy, LatencyReporting {
     // Binned / text decoders check their own output shape and decode each row (decoders.ts).
     let decoded: (number[][] | { error: string })[] | undefined;
     if (this.decoder) {
-      const d = y ? this.decoder.decode(y as unknown as import('./decoders').OutputTensor, n, real, o.chunkIndex, o.executeSteps, o.actionDims) : { error: 'missing' };
+      const d = y ? this.decoder.decode(y as unknown as import('./decoders').OutputTensor, n, real, o.chunkIndex, this.m.chunk ? Infinity : o.executeSteps, o.actionDims) : { error: 'missing' };
       if ('error' in d) {
         fail(`output "${o.tensor}" (decoder ${o.decoder.type}): ${d.error}`);
         return;
@@ -261,7 +263,8 @@ export class OnnxPolicy implements Policy, LatencyReporting {
         available = size - idx;
       }
     }
-    const k = Math.min(o.executeSteps, available);
+    // A chunk for the loop: the whole rest of the chunk axis; else executeSteps for our own queue.
+    const k = this.m.chunk ? available : Math.min(o.executeSteps, available);
     const [lo, hi] = o.clamp;
 
     // State outputs, checked once for the group.
@@ -304,8 +307,11 @@ export class OnnxPolicy implements Policy, LatencyReporting {
         const l = this.stateLayout[s] as (typeof this.stateLayout)[number];
         gatherRow(a, q.slot.state[s] as Float32Array, r, n, l.outer, l.inner);
       });
-      results[q.index] = { action: actions[0] as number[] };
-      q.slot.pending = actions.slice(1);
+      if (this.m.chunk) results[q.index] = { actions };
+      else {
+        results[q.index] = { action: actions[0] as number[] };
+        q.slot.pending = actions.slice(1);
+      }
     }
   }
 }

@@ -134,11 +134,11 @@ export function validateIo(manifest: LoadedManifest, inputs: readonly Meta[], ou
     if (typeof d !== 'number' || d <= 0) return;
     const isChunkAxis = i === o.chunkIndex.length - 1;
     const first = idx < 0 ? d + idx : idx;
-    const last = first + (isChunkAxis ? o.executeSteps - 1 : 0);
+    const steps = isChunkAxis ? (manifest.chunk?.execute ?? o.executeSteps) : 1;
+    const last = first + steps - 1;
     if (first < 0 || last >= d) {
-      throw new ConfigError(
-        `${model}: output "${o.tensor}": output.chunkIndex[${i}] = ${idx}${isChunkAxis && o.executeSteps > 1 ? ` with executeSteps ${o.executeSteps}` : ''} is outside axis ${i + 1} of size ${d} (manifest ${file})`,
-      );
+      const what = manifest.chunk ? ` with chunk.execute ${steps}` : ` with executeSteps ${steps}`;
+      throw new ConfigError(`${model}: output "${o.tensor}": output.chunkIndex[${i}] = ${idx}${isChunkAxis && steps > 1 ? what : ''} is outside axis ${i + 1} of size ${d} (manifest ${file})`);
     }
   });
 

@@ -1,76 +1,145 @@
 /**
- * The lab's policy server: POST {url}/predict {image: base64 JPEG, instruction} →
- * {action: [lx, ly], latency_ms}. One request per row, sent concurrently. Whatever the server does
- * (down, slow, garbage), a row gets {error: "remote_error: <url>: …"} instead of a thrown error.
+ * The lab's policy servers over HTTP (shared LAB.md §1; EdgeGroundVLA's stage2_v2 server is the
+ * superset): GET /health once at load, POST /reset before every episode, POST /predict
+ * {image: base64 JPEG|PNG, instruction, …extraFields} → action_3d | action | actions.
+ *
+ * The servers are stateful (a window of past frames, a goal fixed from the first frame, a STOP
+ * latch), so a server runs one episode at a time: slot i of the batch talks to server i of the
+ * pool and `maxConcurrent` is the pool size; a server declared `stateless` (or without /reset)
+ * takes concurrent requests. Whatever a server does (down, slow, garbage), a row gets
+ * {error: "remote_error: <url>: …"} instead of a thrown error — except a refused API key at load,
+ * which is a ConfigError (exit 2) before any episode runs.
  */
-import jpeg from 'jpeg-js';
-import type { Frame } from '../../image/frame';
+import type { ChannelOrder } from '../../image/channels';
 import type { ActionMode } from '../../sim/world';
 import type { EpisodeSpec } from '../../sim/episode';
 import type { Observation } from '../../sim/observation';
+import { ConfigError } from '../../util/errors';
 import { LatencyRecorder, nowMs, type LatencyReporting, type LatencyStats } from '../latency';
-import { inChannelOrder, type ChannelOrder } from '../../image/channels';
-import { resizeFrame } from '../../image/resize';
+import type { RemotePolicySpec } from '../spec';
 import type { ActResult, Policy, PolicyInfo } from '../types';
+import { authHint, httpRequest, readApiKey, Redactor, SerialQueue, sleep, snippet, type HttpFailure, type HttpResult } from './common';
+import { encodeImage, prepareFrame } from './frame-encode';
+import { parseLabResponse, type LabAnswer } from './lab-response';
 
 export interface HttpPolicyOptions {
-  /** Server base URL; requests go to `${url}/predict`. */
-  url: string;
+  /** Server base URL(s); requests go to `${url}/predict`, `${url}/reset`, `${url}/health`. */
+  url: string | readonly string[];
   name: string;
   variant?: string;
-  /** Per attempt, covering connect, response and body. Default 2000. */
+  /** Per attempt, covering connect, response and body. Default 5000. */
   timeoutMs?: number;
+  /** The first /predict a server gets (cold grounding takes ~30 s). Default: timeoutMs. */
+  firstTimeoutMs?: number;
   /** Extra attempts after a network error, timeout, HTTP 5xx or 429. Default 1. */
   retries?: number;
   /** First retry waits this long, doubling each time. Default 100. */
   backoffMs?: number;
-  /** The lab's server forces the first action of an episode to [0, 0]; do the same (the request is still sent). Default true. */
+  /** Replace the first action of an episode by zeros (the request is still sent). Default false. */
   firstActionZero?: boolean;
   /** Resize to [height, width] before encoding (default: send the frame as it is). */
   imageSize?: [number, number];
   /** BGR swaps red and blue before encoding (to reproduce a channel-order mismatch). Default RGB. */
   channelOrder?: ChannelOrder;
+  /** Default "image" (the MoNa-pi server: "image_b64"). */
+  imageField?: string;
+  /** Default "jpeg". */
+  imageFormat?: 'jpeg' | 'png';
+  /** Default 85 (the lab's client doc). */
   jpegQuality?: number;
+  /** Default "instruction". */
+  instructionField?: string;
+  extraFields?: Record<string, unknown>;
+  /** Environment variable with the API key, sent as X-API-Key. */
+  apiKeyEnv?: string;
+  /** No /reset, concurrent requests allowed. Default false. */
+  stateless?: boolean;
+  chunk?: { execute: number };
   actionMode?: ActionMode;
   budgetMs?: number;
   /** Applied to the returned action: × scale, then clamp. Defaults 1 and [-1, 1]. */
   scale?: number;
   clamp?: [number, number];
+  /** One-line notices (a server without /reset…). Default: stderr. */
+  warn?: (line: string) => void;
 }
 
-interface Attempt {
-  action?: number[];
-  serverMs?: number;
-  error?: string;
-  retryable?: boolean;
+const API_KEY_HEADER = 'X-API-Key';
+
+/** One server of the pool. */
+class LabServer {
+  readonly queue = new SerialQueue();
+  /** Keeps per-episode state: reset before each episode, one request at a time. */
+  stateful: boolean;
+  /** Has answered a /predict (later calls use the normal timeout). */
+  warm = false;
+  health?: unknown;
+  /** What we know about its /reset: "per episode", "none (HTTP 404)", "none (stateless)". */
+  reset: string;
+  constructor(
+    readonly url: string,
+    stateless: boolean,
+  ) {
+    this.stateful = !stateless;
+    this.reset = stateless ? 'none (declared stateless)' : 'per episode';
+  }
 }
+
+interface SlotState {
+  server?: LabServer;
+  /** The episode's /reset: resolves to an error message, or undefined when it went through. */
+  ready: Promise<string | undefined>;
+  started: boolean;
+  /** Why this slot cannot run (more slots than servers in a stateful pool). */
+  error?: string;
+}
+
+type Attempt = { ok: HttpResult } | HttpFailure;
 
 export class HttpPolicy implements Policy, LatencyReporting {
   readonly info: PolicyInfo;
-  private readonly endpoint: string;
-  private readonly o: Required<Omit<HttpPolicyOptions, 'imageSize' | 'budgetMs' | 'variant'>> & Pick<HttpPolicyOptions, 'imageSize'>;
-  private readonly started = new Set<number>();
+  readonly servers: readonly LabServer[];
+  private readonly o: Required<Omit<HttpPolicyOptions, 'imageSize' | 'budgetMs' | 'variant' | 'extraFields' | 'apiKeyEnv' | 'chunk' | 'url' | 'firstTimeoutMs'>> &
+    Pick<HttpPolicyOptions, 'imageSize' | 'extraFields' | 'apiKeyEnv'> & { firstTimeoutMs: number };
+  private readonly apiKey: string | undefined;
+  private readonly redact: Redactor;
+  private readonly slots = new Map<number, SlotState>();
   private readonly latency = new LatencyRecorder();
   private readonly serverLatency = new LatencyRecorder();
-  private closed = false;
+  private readonly closing = new AbortController();
+  /** Set by the first 401/403 during the run: every later call fails fast with it. */
+  private authFailure?: string;
 
   constructor(opts: HttpPolicyOptions) {
-    const base = opts.url.replace(/\/+$/, '');
-    this.endpoint = `${base}/predict`;
+    const urls = (typeof opts.url === 'string' ? [opts.url] : [...opts.url]).map((u) => u.replace(/\/+$/, ''));
+    if (!urls.length) throw new ConfigError(`policy "${opts.name}": no server URL`);
+    this.apiKey = readApiKey(opts.apiKeyEnv, opts.name);
+    this.redact = new Redactor(this.apiKey);
+    const stateless = opts.stateless ?? false;
+    this.servers = urls.map((u) => new LabServer(u, stateless));
+    const timeoutMs = opts.timeoutMs ?? 5000;
     this.o = {
-      url: base,
       name: opts.name,
-      timeoutMs: opts.timeoutMs ?? 2000,
+      timeoutMs,
+      firstTimeoutMs: Math.max(timeoutMs, opts.firstTimeoutMs ?? timeoutMs),
       retries: opts.retries ?? 1,
       backoffMs: opts.backoffMs ?? 100,
-      firstActionZero: opts.firstActionZero ?? true,
+      firstActionZero: opts.firstActionZero ?? false,
       channelOrder: opts.channelOrder ?? 'RGB',
-      jpegQuality: opts.jpegQuality ?? 90,
+      imageField: opts.imageField ?? 'image',
+      imageFormat: opts.imageFormat ?? 'jpeg',
+      jpegQuality: opts.jpegQuality ?? 85,
+      instructionField: opts.instructionField ?? 'instruction',
+      stateless,
       actionMode: opts.actionMode ?? 'pulse',
       scale: opts.scale ?? 1,
       clamp: opts.clamp ?? [-1, 1],
+      warn: opts.warn ?? ((line) => process.stderr.write(`${line}\n`)),
       ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
+      ...(opts.extraFields ? { extraFields: opts.extraFields } : {}),
+      ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
     };
+    const shown = this.servers.map((s) => this.redact.text(s.url));
     this.info = {
       name: opts.name,
       kind: 'remote',
@@ -78,23 +147,76 @@ export class HttpPolicy implements Policy, LatencyReporting {
       actionMode: this.o.actionMode,
       needsImage: true,
       ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
+      ...(stateless ? {} : { maxConcurrent: this.servers.length }),
+      ...(opts.chunk ? { chunk: { execute: opts.chunk.execute } } : {}),
       details: {
-        url: this.endpoint,
+        url: `${shown[0]}/predict`,
+        ...(shown.length > 1 ? { pool: shown } : {}),
         timeoutMs: this.o.timeoutMs,
+        firstTimeoutMs: this.o.firstTimeoutMs,
         retries: this.o.retries,
         firstActionZero: this.o.firstActionZero,
+        imageField: this.o.imageField,
+        imageFormat: this.o.imageFormat,
+        ...(this.o.imageFormat === 'jpeg' ? { jpegQuality: this.o.jpegQuality } : {}),
         channelOrder: this.o.channelOrder,
-        jpegQuality: this.o.jpegQuality,
         ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
+        instructionField: this.o.instructionField,
+        ...(opts.extraFields ? { extraFields: this.redact.value(opts.extraFields) } : {}),
+        ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
+        stateless,
       },
     };
+    const d = this.info.details as Record<string, unknown>;
     // Read by reports from info.details; computed when read, not every step.
-    Object.defineProperty(this.info.details, 'latency', { enumerable: true, get: () => this.latency.stats() });
-    Object.defineProperty(this.info.details, 'serverLatency', { enumerable: true, get: () => this.serverLatency.stats() });
+    Object.defineProperty(d, 'latency', { enumerable: true, get: () => this.latency.stats() });
+    Object.defineProperty(d, 'serverLatency', { enumerable: true, get: () => this.serverLatency.stats() });
+    Object.defineProperty(d, 'reset', { enumerable: true, get: () => (this.servers.length === 1 ? this.servers[0]!.reset : this.servers.map((s) => s.reset)) });
   }
 
-  begin(slot: number, _episode: EpisodeSpec): void {
-    this.started.delete(slot);
+  /**
+   * Load-time checks: GET /health of every server (recorded in details.health), and a POST
+   * /reset, which also checks the API key (401/403 → ConfigError naming the variable) and finds
+   * servers without /reset (404: said once, then treated as stateless).
+   */
+  async init(): Promise<this> {
+    try {
+      await this.checkServers();
+    } catch (e) {
+      // A refused key: abort what the other servers' checks still have in flight.
+      await this.close();
+      throw e;
+    }
+    const d = this.info.details as Record<string, unknown>;
+    d.health = this.servers.length === 1 ? this.servers[0]!.health : this.servers.map((s) => s.health);
+    if (this.servers.every((s) => !s.stateful)) delete this.info.maxConcurrent;
+    return this;
+  }
+
+  private async checkServers(): Promise<void> {
+    await Promise.all(
+      this.servers.map(async (s) => {
+        s.health = await this.fetchHealth(s);
+        if (!s.stateful && !this.apiKey) return;
+        const r = await this.send(s, '/reset', '{}', this.o.timeoutMs);
+        if ('ok' in r) {
+          if (r.ok.status === 401 || r.ok.status === 403) {
+            const body = snippet(this.redact.text(r.ok.text));
+            throw new ConfigError(`policy "${this.o.name}": ${this.redact.text(s.url)}/reset answered HTTP ${r.ok.status}${body ? ` (${body})` : ''}: the API key was refused`, authHint(this.o.apiKeyEnv, API_KEY_HEADER));
+          }
+          if (r.ok.status === 404) this.noReset(s);
+          else if (r.ok.status >= 300 && s.stateful) this.o.warn(`policy "${this.o.name}": ${this.redact.text(s.url)}/reset answered HTTP ${r.ok.status} at load; each episode will try again`);
+        } else if (s.stateful) this.o.warn(`policy "${this.o.name}": ${this.redact.text(s.url)}/reset: ${this.redact.text(r.error)} at load; each episode will try again`);
+      }),
+    );
+  }
+
+  begin(slot: number, _episode: EpisodeSpec): Promise<void> {
+    const st = this.newSlot(slot);
+    const server = st.server;
+    if (server?.stateful) st.ready = server.queue.run(() => this.resetServer(server));
+    // Never rejects: a failed reset ends the episode through its first act().
+    return st.ready.then(() => undefined);
   }
 
   async act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
@@ -110,95 +232,150 @@ export class HttpPolicy implements Policy, LatencyReporting {
     return this.serverLatency.stats();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    // Requests still in flight (an abandoned episode) must not keep the process alive.
-    this.inFlight.abort(new Error('policy closed'));
+  /** Most requests one server ever had in flight at once (1 for a stateful server). */
+  maxInFlightPerServer(): number {
+    return Math.max(...this.servers.map((s) => s.queue.maxInFlight));
   }
 
-  private readonly inFlight = new AbortController();
+  async close(): Promise<void> {
+    // Requests still in flight (an abandoned episode) must not keep the process alive.
+    this.closing.abort();
+  }
 
-  private err(what: string): ActResult {
-    return { error: `remote_error: ${this.o.url}: ${what}` };
+  private newSlot(slot: number): SlotState {
+    const n = this.servers.length;
+    const stateful = this.servers.some((s) => s.stateful);
+    // Slot i → server i: a stateful server holds one episode; stateless ones share round-robin.
+    const st: SlotState =
+      stateful && slot >= n
+        ? { ready: Promise.resolve(undefined), started: false, error: `slot ${slot} has no server: the pool has ${n} server(s) and each runs one episode at a time (the loop must cap its batch at PolicyInfo.maxConcurrent = ${n})` }
+        : { server: this.servers[slot % n]!, ready: Promise.resolve(undefined), started: false };
+    this.slots.set(slot, st);
+    return st;
+  }
+
+  private err(server: LabServer | undefined, what: string): ActResult {
+    return { error: this.redact.text(`remote_error: ${server?.url ?? this.servers[0]!.url}: ${what}`) };
+  }
+
+  private noReset(s: LabServer): void {
+    if (!s.stateful) return;
+    s.stateful = false;
+    s.reset = 'none (HTTP 404)';
+    this.o.warn(`policy "${this.o.name}": ${this.redact.text(s.url)} has no /reset (HTTP 404): treating it as a stateless server (no reset between episodes)`);
+  }
+
+  private async resetServer(s: LabServer): Promise<string | undefined> {
+    if (!s.stateful) return undefined;
+    if (this.authFailure) return this.authFailure;
+    const r = await this.withRetries(() => this.send(s, '/reset', '{}', this.o.timeoutMs));
+    if ('error' in r) return `POST /reset failed: ${r.error}`;
+    const { status, text } = r.ok;
+    if (status === 404) {
+      this.noReset(s);
+      return undefined;
+    }
+    if (status === 401 || status === 403) return (this.authFailure = `POST /reset: HTTP ${status}: ${authHint(this.o.apiKeyEnv, API_KEY_HEADER)}`);
+    if (status >= 300) return `POST /reset failed: HTTP ${status}${snippet(text) ? `: ${snippet(text)}` : ''}`;
+    return undefined;
   }
 
   private async actOne(slot: number, obs: Observation): Promise<ActResult> {
-    if (this.closed) return this.err('policy is closed');
-    if (!obs.image) return this.err('observation has no camera image (this policy needs the env to render)');
+    if (this.closing.signal.aborted) return this.err(undefined, 'policy is closed');
+    const st = this.slots.get(slot) ?? this.newSlot(slot);
+    if (st.error || !st.server) return this.err(undefined, st.error ?? 'no server');
+    const server = st.server;
+    const resetError = await st.ready;
+    if (resetError) return this.err(server, resetError);
+    if (this.authFailure) return this.err(server, this.authFailure);
+    if (!obs.image) return this.err(server, 'observation has no camera image (this policy needs the env to render)');
     let body: string;
     try {
-      body = JSON.stringify({ image: this.encode(obs.image), instruction: obs.instruction });
+      const frame = prepareFrame(obs.image, { ...(this.o.imageSize ? { size: this.o.imageSize } : {}), channelOrder: this.o.channelOrder });
+      const image = encodeImage(frame, this.o.imageFormat, this.o.jpegQuality).toString('base64');
+      body = JSON.stringify({ ...this.o.extraFields, [this.o.imageField]: image, [this.o.instructionField]: obs.instruction });
     } catch (e) {
-      return this.err(`cannot encode frame: ${(e as Error).message}`);
+      return this.err(server, `cannot encode frame: ${(e as Error).message}`);
     }
-    const first = !this.started.has(slot);
-    this.started.add(slot);
+    const first = !st.started;
+    st.started = true;
+    const predict = () => this.predict(server, body);
+    const got = server.stateful ? await server.queue.run(predict) : await predict();
+    if ('error' in got) return this.err(server, got.error);
+    return this.toResult(got, first);
+  }
 
+  private async predict(s: LabServer, body: string): Promise<LabAnswer | { error: string }> {
+    let t0 = 0;
+    const r = await this.withRetries(async () => {
+      t0 = nowMs();
+      const timeout = s.warm ? this.o.timeoutMs : this.o.firstTimeoutMs;
+      const a = await this.send(s, '/predict', body, timeout);
+      if ('ok' in a && a.ok.status !== 404) s.warm = true;
+      return a;
+    });
+    if ('error' in r) return { error: r.error };
+    const { status, text } = r.ok;
+    if (status === 401 || status === 403) return { error: (this.authFailure = `POST /predict: HTTP ${status}: ${authHint(this.o.apiKeyEnv, API_KEY_HEADER)}`) };
+    if (status < 200 || status >= 300) return { error: `HTTP ${status}${snippet(text) ? `: ${snippet(text)}` : ''}` };
+    this.latency.record(nowMs() - t0, 1);
+    const ans = parseLabResponse(text);
+    if ('error' in ans) return ans;
+    if (ans.serverMs !== undefined) this.serverLatency.record(ans.serverMs, 1);
+    return ans;
+  }
+
+  private toResult(ans: LabAnswer, first: boolean): ActResult {
+    const [lo, hi] = this.o.clamp;
+    const map = (a: number[]) => a.map((v) => Math.min(hi, Math.max(lo, v * this.o.scale)));
+    const zero = (a: number[]) => a.map(() => 0);
+    const info = this.redact.value(ans.info);
+    const extra = { ...(ans.stop ? { stop: true } : {}), ...(Object.keys(info).length ? { info } : {}) };
+    if (ans.actions) {
+      const rows = ans.actions.map(map);
+      if (first && this.o.firstActionZero) rows[0] = zero(rows[0]!);
+      return { actions: rows, ...extra };
+    }
+    const a = map(ans.action!);
+    return { action: first && this.o.firstActionZero ? zero(a) : a, ...extra };
+  }
+
+  /** GET /health (never needs auth): its JSON, or what went wrong. */
+  private async fetchHealth(s: LabServer): Promise<unknown> {
+    const r = await httpRequest(`${s.url}/health`, { method: 'GET' }, this.o.timeoutMs, this.closing.signal);
+    let out: unknown;
+    if ('error' in r) out = { error: r.error };
+    else if (r.status !== 200) out = { error: `HTTP ${r.status}${snippet(r.text) ? `: ${snippet(r.text)}` : ''}` };
+    else {
+      try {
+        out = JSON.parse(r.text) as unknown;
+      } catch {
+        out = { text: snippet(r.text, 500) };
+      }
+    }
+    if (out && typeof out === 'object' && 'error' in out) this.o.warn(`policy "${this.o.name}": ${this.redact.text(s.url)}/health: ${this.redact.text(String((out as { error: unknown }).error))}`);
+    return this.redact.value(out);
+  }
+
+  private send(s: LabServer, path: string, body: string, timeoutMs: number): Promise<Attempt> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.apiKey) headers[API_KEY_HEADER] = this.apiKey;
+    return httpRequest(`${s.url}${path}`, { method: 'POST', headers, body }, timeoutMs, this.closing.signal).then((r) => ('error' in r ? r : { ok: r }));
+  }
+
+  /** Retries network errors, timeouts, 5xx and 429 with doubling backoff; says how many attempts failed. */
+  private async withRetries(attempt: () => Promise<Attempt>): Promise<Attempt> {
     const attempts = 1 + Math.max(0, this.o.retries);
-    let last: Attempt = { error: 'no attempt made' };
+    let last: Attempt = { error: 'no attempt made', retryable: false };
     for (let a = 0; a < attempts; a++) {
       if (a > 0) await sleep(this.o.backoffMs * 2 ** (a - 1));
-      const t0 = nowMs();
-      last = await this.post(body);
-      if (!last.error) {
-        this.latency.record(nowMs() - t0, 1);
-        if (last.serverMs !== undefined) this.serverLatency.record(last.serverMs, 1);
-        break;
-      }
-      if (!last.retryable || this.closed) break;
+      if (this.closing.signal.aborted) return { error: 'policy is closed', retryable: false };
+      last = await attempt();
+      const retryable = 'error' in last ? last.retryable : last.ok.status >= 500 || last.ok.status === 429;
+      if (!retryable) return last;
     }
-    if (last.error) return this.err(attempts > 1 && last.retryable ? `${last.error} (${attempts} attempts)` : last.error);
-    if (first && this.o.firstActionZero) return { action: (last.action as number[]).map(() => 0) };
-    const [lo, hi] = this.o.clamp;
-    return { action: (last.action as number[]).map((v) => Math.min(hi, Math.max(lo, v * this.o.scale))) };
-  }
-
-  private encode(frame: Frame): string {
-    const img = inChannelOrder(this.o.imageSize ? resizeFrame(frame, this.o.imageSize) : frame, this.o.channelOrder);
-    const { width, height, data } = img;
-    const rgba = Buffer.alloc(width * height * 4);
-    for (let i = 0, j = 0; i < width * height; i++, j += 3) {
-      rgba[i * 4] = data[j] as number;
-      rgba[i * 4 + 1] = data[j + 1] as number;
-      rgba[i * 4 + 2] = data[j + 2] as number;
-      rgba[i * 4 + 3] = 255;
-    }
-    return jpeg.encode({ data: rgba, width, height }, this.o.jpegQuality).data.toString('base64');
-  }
-
-  private async post(body: string): Promise<Attempt> {
-    let res: Response;
-    let text: string;
-    // One controller per request, aborted by our own timer or by close(). (AbortSignal.any with
-    // AbortSignal.timeout did not fire reliably on Node 20.)
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new DOMException('timeout', 'TimeoutError')), this.o.timeoutMs);
-    const onClose = () => ac.abort(new Error('policy closed'));
-    this.inFlight.signal.addEventListener('abort', onClose, { once: true });
-    try {
-      res = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: ac.signal });
-      text = await res.text();
-    } catch (e) {
-      return { error: describeFetchError(e, this.o.timeoutMs), retryable: true };
-    } finally {
-      clearTimeout(timer);
-      this.inFlight.signal.removeEventListener('abort', onClose);
-    }
-    if (!res.ok) {
-      return { error: `HTTP ${res.status}${snippet(text) ? `: ${snippet(text)}` : ''}`, retryable: res.status >= 500 || res.status === 429 };
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return { error: `response is not JSON: ${JSON.stringify(snippet(text))}` };
-    }
-    const action = (json as { action?: unknown } | null)?.action;
-    if (!Array.isArray(action) || action.length < 2 || !action.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      return { error: `response has no finite "action": [lx, ly]: ${JSON.stringify(snippet(text))}` };
-    }
-    const lat = (json as { latency_ms?: unknown }).latency_ms;
-    return { action: action as number[], ...(typeof lat === 'number' && Number.isFinite(lat) ? { serverMs: lat } : {}) };
+    if (attempts > 1 && 'error' in last) return { error: `${last.error} (${attempts} attempts)`, retryable: false };
+    return last;
   }
 }
 
@@ -206,21 +383,35 @@ export function createHttpPolicy(opts: HttpPolicyOptions): HttpPolicy {
   return new HttpPolicy(opts);
 }
 
-function describeFetchError(e: unknown, timeoutMs: number): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no response within ${timeoutMs} ms (timeout)`;
-  const code = err?.cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED): is the server running?';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection closed by the server (${code})`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve host (${code})`;
-  return `${err?.message ?? String(e)}${err?.cause?.message ? `: ${err.cause.message}` : ''}${code ? ` (${code})` : ''}`;
+/** A policy whose servers were checked (health, key, /reset): what loadPolicy returns. */
+export function openHttpPolicy(opts: HttpPolicyOptions): Promise<HttpPolicy> {
+  return new HttpPolicy(opts).init();
 }
 
-function snippet(s: string): string {
-  const t = s.trim().replace(/\s+/g, ' ');
-  return t.length > 120 ? `${t.slice(0, 120)}…` : t;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+export function httpOptionsFromSpec(s: RemotePolicySpec, extra: { warn?: (line: string) => void } = {}): HttpPolicyOptions {
+  return {
+    url: s.remote,
+    name: s.name,
+    variant: s.variant,
+    timeoutMs: s.timeoutMs,
+    firstTimeoutMs: s.firstTimeoutMs,
+    retries: s.retries,
+    firstActionZero: s.instructionFirstActionZero,
+    imageField: s.imageField,
+    imageFormat: s.imageFormat,
+    jpegQuality: s.jpegQuality,
+    instructionField: s.instructionField,
+    stateless: s.stateless,
+    actionMode: s.actionMode,
+    scale: s.scale,
+    clamp: s.clamp,
+    ...(s.backoffMs !== undefined ? { backoffMs: s.backoffMs } : {}),
+    ...(s.imageSize ? { imageSize: s.imageSize } : {}),
+    ...(s.channelOrder ? { channelOrder: s.channelOrder } : {}),
+    ...(s.extraFields ? { extraFields: s.extraFields } : {}),
+    ...(s.apiKeyEnv ? { apiKeyEnv: s.apiKeyEnv } : {}),
+    ...(s.chunk ? { chunk: s.chunk } : {}),
+    ...(s.budgetMs !== undefined ? { budgetMs: s.budgetMs } : {}),
+    ...(extra.warn ? { warn: extra.warn } : {}),
+  };
 }
