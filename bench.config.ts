@@ -5,13 +5,14 @@ import { defineConfig } from './src/index';
  * obstacle course (nav-*-v2, pulse robot) and today's task (lab-basket-*, STOP in front of the gray
  * basket on the held-action robot). Scripted baselines frame the scale (oracle ≈ ceiling, random
  * ≈ floor, straight and forward show the failure codes); the trained demo checkpoints are the
- * lab's four VLA families in miniature. The gate judges the fine-tuned checkpoint (Case 4, the
+ * lab's frozen and fine-tuned recipes in miniature, three training seeds each (the binned and text
+ * heads run in bench.families.config.ts). The gate judges the fine-tuned checkpoint (Case 4, the
  * candidate) against the frozen one (Case 3, the baseline), per split. CLI flags override any field.
  */
 const SEED_ERA = ['scenes/nav-id-v2.json', 'scenes/nav-novel-v2.json'];
 const BASKET = ['scenes/lab-basket-v1.json', 'scenes/lab-basket-novel-v1.json'];
 /** The trained checkpoints learned the seed era's task (bottle, boxes): they run its suites only. */
-const TRAINED = ['trained-frozen', 'trained-frozen-s2', 'trained-frozen-s3', 'trained-finetuned', 'trained-finetuned-s2', 'trained-finetuned-s3', 'trained-binned', 'trained-text'];
+const TRAINED = ['trained-frozen', 'trained-frozen-s2', 'trained-frozen-s3', 'trained-finetuned', 'trained-finetuned-s2', 'trained-finetuned-s3'];
 
 export default defineConfig({
   policies: [
@@ -28,8 +29,6 @@ export default defineConfig({
     'policies/trained-finetuned',
     { manifest: 'policies/seeds/s2/trained-finetuned', name: 'trained-finetuned-s2' },
     { manifest: 'policies/seeds/s3/trained-finetuned', name: 'trained-finetuned-s3' },
-    'policies/trained-binned',
-    'policies/trained-text',
   ],
   baseline: 'trained-frozen',
   candidates: ['trained-finetuned'],

@@ -2,7 +2,7 @@
  * Trains the demo policies policies/trained-{frozen,finetuned,binned,text}/ from oracle
  * demonstrations rendered on the in-distribution suite (dev/train/). Same seed → same ONNX bytes.
  *
- *   npm run policies:train [-- --seed N] [--seeds-per-scene 16] [--out policies] [--cache DIR] [--epochs-scale 1]
+ *   npm run policies:train [-- --seed N] [--seeds-per-scene 16] [--out policies] [--cache DIR] [--epochs-scale 1] [--only frozen,finetuned]
  *
  * --cache DIR keeps the rendered demonstrations between runs (for iterating on training only);
  * --collect-only [--reverse] only renders them into the cache (two such processes, one with
@@ -26,5 +26,6 @@ const report = await trainAll({
   ...(cache ? { cacheDir: cache } : {}),
   collectOnly: args.includes('--collect-only'),
   reverse: args.includes('--reverse'),
+  ...(get('--only') ? { only: get('--only')!.split(',').map((n) => `trained-${n.replace(/^trained-/, '')}`) as never } : {}),
 });
 for (const s of report.stages) console.log(`${s.name}: ${s.epochs} epochs, ${s.steps} steps, ${s.seconds.toFixed(1)} s, final ${s.lossName} ${s.finalLoss.toFixed(5)}`);

@@ -19,16 +19,21 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   util: ['*'],
   image: ['*', '!util'],
   stats: ['*', '!util'],
-  scene: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'policy'],
-  sim: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'policy'],
-  measures: ['runner', 'cli', 'report', 'compare', 'replay', 'render'],
-  policy: ['runner', 'cli', 'report', 'compare', 'replay', 'render'],
-  results: ['runner', 'cli', 'report', 'compare', 'replay', 'render'],
-  render: ['runner', 'cli', 'report', 'compare', 'replay', 'policy'],
-  runner: ['cli'],
+  scene: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'policy', 'queue', 'offline', 'real'],
+  sim: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'policy', 'queue', 'offline', 'real'],
+  measures: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'queue', 'offline', 'real'],
+  policy: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'queue', 'offline', 'real'],
+  results: ['runner', 'cli', 'report', 'compare', 'replay', 'render', 'queue', 'offline', 'real'],
+  render: ['runner', 'cli', 'report', 'compare', 'replay', 'policy', 'queue', 'offline', 'real'],
+  runner: ['cli', 'offline', 'real'],
   report: ['cli'],
   compare: ['cli', 'runner', 'report', 'replay'],
   replay: ['cli', 'runner', 'report'],
+  // Offline evaluation and the sim-to-real ledger read results; they never drive a run.
+  offline: ['cli', 'runner', 'report', 'compare', 'queue'],
+  real: ['cli', 'runner', 'report', 'compare', 'queue', 'replay'],
+  // The queue is an executor of the runner's plan: nothing below the runner knows it exists.
+  queue: ['cli', 'report', 'compare'],
 };
 
 export interface Violation {

@@ -3,6 +3,7 @@
  * held-action loop. Closed loop with the scripted policies (no rendering), the failure taxonomy
  * on constructed traces, and determinism across batch sizes.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { computeMeasures } from '../src/measures';
 import { failureCodes, FAILURE_CODES } from '../src/measures/failure';
@@ -164,5 +165,25 @@ describe('the oracle succeeds on every scene the validator accepts (hand-written
     const eps = suiteEpisodes(hand, 3);
     const rows = await runEpisodes(SCRIPTED.oracle(), eps, { profile: namedProfile('seed-pulse'), profileFor, batchSize: 4, traceAll: true });
     for (const r of rows) expect(r.outcome, `${r.sceneId} seed ${r.seed}: ${r.trace?.events.map((e) => `${e.type} ${e.detail ?? ''}`).join('; ')}`).toBe('success');
+  });
+});
+
+describe('the committed basket suites', () => {
+  it('lab-basket-v1: the oracle stops in the band ≥ 95% at every position; straight and forward fail with their codes', async () => {
+    const basket = parseSuite(JSON.parse(readFileSync('scenes/lab-basket-v1.json', 'utf8')), 'scenes/lab-basket-v1.json');
+    const eps = suiteEpisodes(basket, 2);
+    const go = (name: keyof typeof SCRIPTED) => runEpisodes(SCRIPTED[name](), eps, { profile: namedProfile('v6-held'), profileFor, batchSize: 10 });
+    const oracle = await go('oracle');
+    const families = [...new Set(eps.map((e) => e.family))];
+    expect(families).toEqual(['strong_left', 'weak_left', 'center', 'weak_right', 'strong_right']);
+    for (const f of families) {
+      const rows = oracle.filter((r) => r.family === f);
+      expect(rows.filter((r) => r.outcome === 'success').length / rows.length).toBeGreaterThanOrEqual(0.95);
+    }
+    const straight = await go('straight');
+    expect(straight.every((r) => r.outcome !== 'success' && r.measures.stopped === false)).toBe(true);
+    expect(new Set(straight.map((r) => r.measures.failure))).toEqual(new Set(['missed_stop']));
+    const forward = await go('forward');
+    expect(forward.every((r) => r.measures.failure === 'forward_collapse')).toBe(true);
   });
 });

@@ -139,7 +139,7 @@ describe('the basket suites (the deployed task, v6-held)', () => {
 
   it('novel: one family per axis, four scenes each, positions spread over the five', () => {
     expect(bnovel.profile).toBe('v6-held');
-    const fams = ['chair', 'pot', 'negatives', 'low-contrast', 'out-of-view', 'lighting', 'floor-texture', 'drift', 'start-pose'];
+    const fams = ['chair', 'pot', 'negatives', 'low-contrast', 'out-of-view', 'lighting', 'floor-texture', 'drift', 'start-pose', 'cadence'];
     expect([...new Set(bnovel.scenes.map((s) => s.family))].sort()).toEqual([...fams].sort());
     for (const f of fams) expect(bnovel.scenes.filter((s) => s.family === f), f).toHaveLength(4);
     const positions = new Set(bnovel.scenes.flatMap((s) => s.tags.filter((t) => (POSITION_NAMES as string[]).includes(t))));

@@ -51,6 +51,8 @@ export interface TrainOptions {
   cacheDir?: string;
   /** Only render the demonstrations into cacheDir (seeds in reverse order with reverse), no training. */
   collectOnly?: boolean;
+  /** Train only these policies (extra training seeds of the frozen and fine-tuned recipes need no binned/text heads). */
+  only?: readonly PolicyName[];
   reverse?: boolean;
   log?: (line: string) => void;
 }
@@ -104,10 +106,15 @@ export async function trainAll(options: TrainOptions = {}): Promise<TrainReport>
   results.push({ name: 'trained-frozen', ...frozen, out: { kind: 'continuous' } });
   const fine = await trainEndToEnd('finetuned (end to end)', 'mse', data, pre.weights, rngFor('head'), 2, continuousLoss, epochs.finetuned, log);
   results.push({ name: 'trained-finetuned', ...fine, out: { kind: 'continuous' } });
-  const binned = await trainEndToEnd('binned (end to end)', 'cross-entropy', data, pre.weights, rngFor('binned'), 2 * BINS, binnedLoss, epochs.binned, log);
-  results.push({ name: 'trained-binned', ...binned, out: { kind: 'binned', bins: BINS, dims: 2 } });
-  const text = await trainEndToEnd('text (end to end)', 'cross-entropy', data, pre.weights, rngFor('text'), TEXT_SLOTS * V, textLoss(data.vocab), epochs.text, log);
-  results.push({ name: 'trained-text', ...text, out: { kind: 'text', slots: TEXT_SLOTS, vocab: V } });
+  const want = (name: PolicyName) => !options.only || options.only.includes(name);
+  if (want('trained-binned')) {
+    const binned = await trainEndToEnd('binned (end to end)', 'cross-entropy', data, pre.weights, rngFor('binned'), 2 * BINS, binnedLoss, epochs.binned, log);
+    results.push({ name: 'trained-binned', ...binned, out: { kind: 'binned', bins: BINS, dims: 2 } });
+  }
+  if (want('trained-text')) {
+    const text = await trainEndToEnd('text (end to end)', 'cross-entropy', data, pre.weights, rngFor('text'), TEXT_SLOTS * V, textLoss(data.vocab), epochs.text, log);
+    results.push({ name: 'trained-text', ...text, out: { kind: 'text', slots: TEXT_SLOTS, vocab: V } });
+  }
 
   const report: TrainReport = {
     backend,

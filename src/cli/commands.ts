@@ -120,7 +120,7 @@ export async function runCommand(args: string[]): Promise<number> {
     {
       ...base,
       ...(values.policy ? { policies: values.policy } : {}),
-      ...(values.suite ? { suites: values.suite } : {}),
+      ...(values.suite ? { suites: values.suite, policySuites: suitesNarrowed(base.policySuites, values.suite) } : {}),
       ...(values['episodes-per-scene'] ? { episodesPerScene: int(values['episodes-per-scene']) } : {}),
       ...(values.batch ? { batchSize: int(values.batch) } : {}),
       ...(values.device ? { device: values.device } : {}),
@@ -203,12 +203,26 @@ function testingSlowMs(): number {
  */
 function gateForPolicies(config: BenchConfig, policies: string[]): BenchConfig {
   const names = policies.map(specLabel);
-  const { baseline, candidates, ...rest } = config;
+  const { baseline, candidates, policySuites, ...all } = config;
+  // policySuites keeps only the policies still in the run.
+  const kept = Object.entries(policySuites ?? {}).filter(([p]) => names.includes(p));
+  const rest = { ...all, ...(kept.length ? { policySuites: Object.fromEntries(kept) } : {}) };
   const baselineIsPolicy = baseline !== undefined && !baseline.endsWith('.json') && !existsSync(baseline);
   // No baseline left: no gate, sequential or not (an explicit --sequential still asks for one).
   if (baseline === undefined || (baselineIsPolicy && !names.includes(baseline) && !storedBaselineExists(baseline))) return { ...rest, gate: undefined } as BenchConfig;
-  const kept = candidates?.filter((c) => names.includes(c));
-  return { ...rest, baseline, ...(kept && kept.length ? { candidates: kept } : {}) } as BenchConfig;
+  const keptCandidates = candidates?.filter((c) => names.includes(c));
+  return { ...rest, baseline, ...(keptCandidates && keptCandidates.length ? { candidates: keptCandidates } : {}) } as BenchConfig;
+}
+
+/**
+ * `--suite` replaces the suite list: each policy's `policySuites` keeps the suites still in the
+ * run, and a policy left with none runs them all (it was named on the command line for them).
+ */
+function suitesNarrowed(policySuites: BenchConfig['policySuites'], suites: string[]): BenchConfig['policySuites'] {
+  const kept = Object.entries(policySuites ?? {})
+    .map(([p, files]) => [p, files.filter((f) => suites.includes(f))] as const)
+    .filter(([, files]) => files.length);
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
 function storedBaselineExists(name: string): boolean {

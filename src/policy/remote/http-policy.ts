@@ -13,14 +13,14 @@
 import type { ChannelOrder } from '../../image/channels';
 import type { ActionMode } from '../../sim/world';
 import type { EpisodeSpec } from '../../sim/episode';
-import type { Observation } from '../../sim/observation';
 import { ConfigError } from '../../util/errors';
-import { LatencyRecorder, nowMs, type LatencyReporting, type LatencyStats } from '../latency';
+import { nowMs } from '../latency';
 import type { RemotePolicySpec } from '../spec';
-import type { ActResult, Policy, PolicyInfo } from '../types';
-import { authHint, httpRequest, readApiKey, Redactor, SerialQueue, sleep, snippet, type HttpFailure, type HttpResult } from './common';
+import type { ActResult, PolicyInfo } from '../types';
+import { authHint, httpRequest, sleep, snippet, type HttpFailure, type HttpResult } from './common';
 import { encodeImage, prepareFrame } from './frame-encode';
 import { parseLabResponse, type LabAnswer } from './lab-response';
+import { poolOptionsFromSpec, poolSettings, PoolServer, ServerPool, type FramedObservation, type PoolSlot } from './pool';
 
 export interface HttpPolicyOptions {
   /** Server base URL(s); requests go to `${url}/predict`, `${url}/reset`, `${url}/health`. */
@@ -66,63 +66,34 @@ export interface HttpPolicyOptions {
 
 const API_KEY_HEADER = 'X-API-Key';
 
-/** One server of the pool. */
-class LabServer {
-  readonly queue = new SerialQueue();
-  /** Keeps per-episode state: reset before each episode, one request at a time. */
-  stateful: boolean;
-  /** Has answered a /predict (later calls use the normal timeout). */
-  warm = false;
-  health?: unknown;
+/** One server of the pool; a stateful one is reset before each episode. */
+class LabServer extends PoolServer {
   /** What we know about its /reset: "per episode", "none (HTTP 404)", "none (stateless)". */
   reset: string;
-  constructor(
-    readonly url: string,
-    stateless: boolean,
-  ) {
-    this.stateful = !stateless;
+  constructor(url: string, stateless: boolean) {
+    super(url, !stateless);
     this.reset = stateless ? 'none (declared stateless)' : 'per episode';
   }
 }
 
-interface SlotState {
-  server?: LabServer;
+interface SlotState extends PoolSlot<LabServer> {
   /** The episode's /reset: resolves to an error message, or undefined when it went through. */
   ready: Promise<string | undefined>;
   started: boolean;
-  /** Why this slot cannot run (more slots than servers in a stateful pool). */
-  error?: string;
 }
 
 type Attempt = { ok: HttpResult } | HttpFailure;
 
-export class HttpPolicy implements Policy, LatencyReporting {
+export class HttpPolicy extends ServerPool<LabServer, SlotState> {
   readonly info: PolicyInfo;
-  readonly servers: readonly LabServer[];
   private readonly o: Required<Omit<HttpPolicyOptions, 'imageSize' | 'budgetMs' | 'variant' | 'extraFields' | 'apiKeyEnv' | 'chunk' | 'url' | 'firstTimeoutMs'>> &
     Pick<HttpPolicyOptions, 'imageSize' | 'extraFields' | 'apiKeyEnv'> & { firstTimeoutMs: number };
-  private readonly apiKey: string | undefined;
-  private readonly redact: Redactor;
-  private readonly slots = new Map<number, SlotState>();
-  private readonly latency = new LatencyRecorder();
-  private readonly serverLatency = new LatencyRecorder();
-  private readonly closing = new AbortController();
-  /** Set by the first 401/403 during the run: every later call fails fast with it. */
-  private authFailure?: string;
 
   constructor(opts: HttpPolicyOptions) {
-    const urls = (typeof opts.url === 'string' ? [opts.url] : [...opts.url]).map((u) => u.replace(/\/+$/, ''));
-    if (!urls.length) throw new ConfigError(`policy "${opts.name}": no server URL`);
-    this.apiKey = readApiKey(opts.apiKeyEnv, opts.name);
-    this.redact = new Redactor(this.apiKey);
     const stateless = opts.stateless ?? false;
-    this.servers = urls.map((u) => new LabServer(u, stateless));
-    const timeoutMs = opts.timeoutMs ?? 5000;
+    super(opts, (u) => new LabServer(u, stateless));
     this.o = {
-      name: opts.name,
-      timeoutMs,
-      firstTimeoutMs: Math.max(timeoutMs, opts.firstTimeoutMs ?? timeoutMs),
-      retries: opts.retries ?? 1,
+      ...poolSettings(opts, 5000),
       backoffMs: opts.backoffMs ?? 100,
       firstActionZero: opts.firstActionZero ?? false,
       channelOrder: opts.channelOrder ?? 'RGB',
@@ -134,27 +105,12 @@ export class HttpPolicy implements Policy, LatencyReporting {
       actionMode: opts.actionMode ?? 'pulse',
       scale: opts.scale ?? 1,
       clamp: opts.clamp ?? [-1, 1],
-      warn: opts.warn ?? ((line) => process.stderr.write(`${line}\n`)),
       ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
       ...(opts.extraFields ? { extraFields: opts.extraFields } : {}),
-      ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
     };
-    const shown = this.servers.map((s) => this.redact.text(s.url));
-    this.info = {
-      name: opts.name,
-      kind: 'remote',
-      variant: opts.variant ?? 'remote',
-      actionMode: this.o.actionMode,
-      needsImage: true,
-      ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
-      ...(stateless ? {} : { maxConcurrent: this.servers.length }),
-      ...(opts.chunk ? { chunk: { execute: opts.chunk.execute } } : {}),
-      details: {
-        url: `${shown[0]}/predict`,
-        ...(shown.length > 1 ? { pool: shown } : {}),
-        timeoutMs: this.o.timeoutMs,
-        firstTimeoutMs: this.o.firstTimeoutMs,
-        retries: this.o.retries,
+    this.info = this.describe(
+      { ...this.o, kind: 'remote', endpoint: '/predict', variant: opts.variant, budgetMs: opts.budgetMs, chunk: opts.chunk },
+      {
         firstActionZero: this.o.firstActionZero,
         imageField: this.o.imageField,
         imageFormat: this.o.imageFormat,
@@ -163,15 +119,9 @@ export class HttpPolicy implements Policy, LatencyReporting {
         ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
         instructionField: this.o.instructionField,
         ...(opts.extraFields ? { extraFields: this.redact.value(opts.extraFields) } : {}),
-        ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
-        stateless,
       },
-    };
-    const d = this.info.details as Record<string, unknown>;
-    // Read by reports from info.details; computed when read, not every step.
-    Object.defineProperty(d, 'latency', { enumerable: true, get: () => this.latency.stats() });
-    Object.defineProperty(d, 'serverLatency', { enumerable: true, get: () => this.serverLatency.stats() });
-    Object.defineProperty(d, 'reset', { enumerable: true, get: () => (this.servers.length === 1 ? this.servers[0]!.reset : this.servers.map((s) => s.reset)) });
+    );
+    Object.defineProperty(this.info.details!, 'reset', { enumerable: true, get: () => this.perServer((s) => s.reset) });
   }
 
   /**
@@ -179,21 +129,7 @@ export class HttpPolicy implements Policy, LatencyReporting {
    * /reset, which also checks the API key (401/403 → ConfigError naming the variable) and finds
    * servers without /reset (404: said once, then treated as stateless).
    */
-  async init(): Promise<this> {
-    try {
-      await this.checkServers();
-    } catch (e) {
-      // A refused key: abort what the other servers' checks still have in flight.
-      await this.close();
-      throw e;
-    }
-    const d = this.info.details as Record<string, unknown>;
-    d.health = this.servers.length === 1 ? this.servers[0]!.health : this.servers.map((s) => s.health);
-    if (this.servers.every((s) => !s.stateful)) delete this.info.maxConcurrent;
-    return this;
-  }
-
-  private async checkServers(): Promise<void> {
+  protected async checkServers(): Promise<void> {
     await Promise.all(
       this.servers.map(async (s) => {
         s.health = await this.fetchHealth(s);
@@ -211,6 +147,11 @@ export class HttpPolicy implements Policy, LatencyReporting {
     );
   }
 
+  /** Servers that all turned out stateless (no /reset) take any batch. */
+  protected override checked(): void {
+    if (this.servers.every((s) => !s.stateful)) delete this.info.maxConcurrent;
+  }
+
   begin(slot: number, _episode: EpisodeSpec): Promise<void> {
     const st = this.newSlot(slot);
     const server = st.server;
@@ -219,43 +160,9 @@ export class HttpPolicy implements Policy, LatencyReporting {
     return st.ready.then(() => undefined);
   }
 
-  async act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
-    return Promise.all(batch.map(({ slot, obs }) => this.actOne(slot, obs)));
-  }
-
-  latencyStats(): LatencyStats {
-    return this.latency.stats();
-  }
-
-  /** Latency the server reported (latency_ms), for rows that reported it. */
-  serverLatencyStats(): LatencyStats {
-    return this.serverLatency.stats();
-  }
-
-  /** Most requests one server ever had in flight at once (1 for a stateful server). */
-  maxInFlightPerServer(): number {
-    return Math.max(...this.servers.map((s) => s.queue.maxInFlight));
-  }
-
-  async close(): Promise<void> {
-    // Requests still in flight (an abandoned episode) must not keep the process alive.
-    this.closing.abort();
-  }
-
-  private newSlot(slot: number): SlotState {
-    const n = this.servers.length;
-    const stateful = this.servers.some((s) => s.stateful);
-    // Slot i → server i: a stateful server holds one episode; stateless ones share round-robin.
-    const st: SlotState =
-      stateful && slot >= n
-        ? { ready: Promise.resolve(undefined), started: false, error: `slot ${slot} has no server: the pool has ${n} server(s) and each runs one episode at a time (the loop must cap its batch at PolicyInfo.maxConcurrent = ${n})` }
-        : { server: this.servers[slot % n]!, ready: Promise.resolve(undefined), started: false };
-    this.slots.set(slot, st);
-    return st;
-  }
-
-  private err(server: LabServer | undefined, what: string): ActResult {
-    return { error: this.redact.text(`remote_error: ${server?.url ?? this.servers[0]!.url}: ${what}`) };
+  /** Every slot awaits its episode's /reset before a request (already settled until begin() sends one). */
+  protected slotState(assigned: { server: LabServer } | { error: string }): SlotState {
+    return { ...assigned, ready: Promise.resolve(undefined), started: false };
   }
 
   private noReset(s: LabServer): void {
@@ -280,15 +187,7 @@ export class HttpPolicy implements Policy, LatencyReporting {
     return undefined;
   }
 
-  private async actOne(slot: number, obs: Observation): Promise<ActResult> {
-    if (this.closing.signal.aborted) return this.err(undefined, 'policy is closed');
-    const st = this.slots.get(slot) ?? this.newSlot(slot);
-    if (st.error || !st.server) return this.err(undefined, st.error ?? 'no server');
-    const server = st.server;
-    const resetError = await st.ready;
-    if (resetError) return this.err(server, resetError);
-    if (this.authFailure) return this.err(server, this.authFailure);
-    if (!obs.image) return this.err(server, 'observation has no camera image (this policy needs the env to render)');
+  protected async request(st: SlotState, server: LabServer, obs: FramedObservation): Promise<ActResult> {
     let body: string;
     try {
       const frame = prepareFrame(obs.image, { ...(this.o.imageSize ? { size: this.o.imageSize } : {}), channelOrder: this.o.channelOrder });
@@ -369,7 +268,7 @@ export class HttpPolicy implements Policy, LatencyReporting {
     let last: Attempt = { error: 'no attempt made', retryable: false };
     for (let a = 0; a < attempts; a++) {
       if (a > 0) await sleep(this.o.backoffMs * 2 ** (a - 1));
-      if (this.closing.signal.aborted) return { error: 'policy is closed', retryable: false };
+      if (this.closed) return { error: 'policy is closed', retryable: false };
       last = await attempt();
       const retryable = 'error' in last ? last.retryable : last.ok.status >= 500 || last.ok.status === 429;
       if (!retryable) return last;
@@ -390,28 +289,15 @@ export function openHttpPolicy(opts: HttpPolicyOptions): Promise<HttpPolicy> {
 
 export function httpOptionsFromSpec(s: RemotePolicySpec, extra: { warn?: (line: string) => void } = {}): HttpPolicyOptions {
   return {
+    ...poolOptionsFromSpec(s, extra),
     url: s.remote,
-    name: s.name,
-    variant: s.variant,
-    timeoutMs: s.timeoutMs,
-    firstTimeoutMs: s.firstTimeoutMs,
-    retries: s.retries,
     firstActionZero: s.instructionFirstActionZero,
     imageField: s.imageField,
     imageFormat: s.imageFormat,
     jpegQuality: s.jpegQuality,
     instructionField: s.instructionField,
-    stateless: s.stateless,
-    actionMode: s.actionMode,
-    scale: s.scale,
-    clamp: s.clamp,
     ...(s.backoffMs !== undefined ? { backoffMs: s.backoffMs } : {}),
-    ...(s.imageSize ? { imageSize: s.imageSize } : {}),
     ...(s.channelOrder ? { channelOrder: s.channelOrder } : {}),
     ...(s.extraFields ? { extraFields: s.extraFields } : {}),
-    ...(s.apiKeyEnv ? { apiKeyEnv: s.apiKeyEnv } : {}),
-    ...(s.chunk ? { chunk: s.chunk } : {}),
-    ...(s.budgetMs !== undefined ? { budgetMs: s.budgetMs } : {}),
-    ...(extra.warn ? { warn: extra.warn } : {}),
   };
 }

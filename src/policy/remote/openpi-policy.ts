@@ -12,15 +12,15 @@
 import WebSocket from 'ws';
 import type { ChannelOrder } from '../../image/channels';
 import type { EpisodeSpec } from '../../sim/episode';
-import type { Observation } from '../../sim/observation';
 import type { ActionMode } from '../../sim/world';
 import { ConfigError } from '../../util/errors';
-import { LatencyRecorder, nowMs, type LatencyReporting, type LatencyStats } from '../latency';
+import { nowMs } from '../latency';
 import type { OpenpiPolicySpec } from '../spec';
-import type { ActResult, Policy, PolicyInfo } from '../types';
-import { authHint, finite, httpRequest, readApiKey, Redactor, SerialQueue, snippet } from './common';
+import type { ActResult, PolicyInfo } from '../types';
+import { authHint, finite, httpRequest, snippet } from './common';
 import { prepareFrame } from './frame-encode';
 import { NdArray, packb, unpackb } from './msgpack-numpy';
+import { poolOptionsFromSpec, poolSettings, PoolServer, ServerPool, type FramedObservation, type PoolSlot } from './pool';
 
 export interface OpenpiPolicyOptions {
   url: string | readonly string[];
@@ -154,23 +154,16 @@ function lastLine(text: string): string {
   return snippet(lines.at(-1) ?? text, 300);
 }
 
-class OpenpiServer {
-  readonly queue = new SerialQueue();
+/** One server of the pool; a stateful one gets a fresh connection for every episode. */
+class OpenpiServer extends PoolServer {
   conn?: Connection;
-  warm = false;
   metadata?: unknown;
-  health?: unknown;
-  constructor(readonly url: string) {}
 }
 
-interface SlotState {
-  server?: OpenpiServer;
-  error?: string;
-}
+type SlotState = PoolSlot<OpenpiServer>;
 
-export class OpenpiPolicy implements Policy, LatencyReporting {
+export class OpenpiPolicy extends ServerPool<OpenpiServer, SlotState> {
   readonly info: PolicyInfo;
-  readonly servers: readonly OpenpiServer[];
   private readonly o: {
     name: string;
     timeoutMs: number;
@@ -192,27 +185,13 @@ export class OpenpiPolicy implements Policy, LatencyReporting {
     apiKeyEnv?: string;
   };
   private readonly headers: Record<string, string> = {};
-  private readonly redact: Redactor;
-  private readonly slots = new Map<number, SlotState>();
-  private readonly latency = new LatencyRecorder();
-  private readonly serverLatency = new LatencyRecorder();
-  private closed = false;
-  private authFailure?: string;
 
   constructor(opts: OpenpiPolicyOptions) {
-    const urls = (typeof opts.url === 'string' ? [opts.url] : [...opts.url]).map((u) => u.replace(/\/+$/, ''));
-    if (!urls.length) throw new ConfigError(`policy "${opts.name}": no server URL`);
-    const key = readApiKey(opts.apiKeyEnv, opts.name);
-    if (key) this.headers.Authorization = `Api-Key ${key}`;
-    this.redact = new Redactor(key);
-    this.servers = urls.map((u) => new OpenpiServer(u));
-    const timeoutMs = opts.timeoutMs ?? 10_000;
     const stateless = opts.stateless ?? true;
+    super(opts, (u) => new OpenpiServer(u, !stateless));
+    if (this.apiKey) this.headers.Authorization = `Api-Key ${this.apiKey}`;
     this.o = {
-      name: opts.name,
-      timeoutMs,
-      firstTimeoutMs: Math.max(timeoutMs, opts.firstTimeoutMs ?? timeoutMs),
-      retries: opts.retries ?? 1,
+      ...poolSettings(opts, 10_000),
       imageKeys: opts.imageKeys ?? ['observation/image'],
       blankImageKeys: opts.blankImageKeys ?? [],
       channelOrder: opts.channelOrder ?? 'RGB',
@@ -222,28 +201,13 @@ export class OpenpiPolicy implements Policy, LatencyReporting {
       stateless,
       scale: opts.scale ?? 1,
       clamp: opts.clamp ?? [-1, 1],
-      warn: opts.warn ?? ((line) => process.stderr.write(`${line}\n`)),
       ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
       ...(opts.state ? { state: opts.state } : {}),
       ...(opts.actionDims ? { actionDims: opts.actionDims } : {}),
-      ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
     };
-    const shown = this.servers.map((s) => this.redact.text(s.url));
-    this.info = {
-      name: opts.name,
-      kind: 'openpi',
-      variant: opts.variant ?? 'openpi',
-      actionMode: opts.actionMode ?? 'pulse',
-      needsImage: true,
-      ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
-      ...(stateless ? {} : { maxConcurrent: this.servers.length }),
-      ...(opts.chunk ? { chunk: { execute: opts.chunk.execute } } : {}),
-      details: {
-        url: shown[0],
-        ...(shown.length > 1 ? { pool: shown } : {}),
-        timeoutMs: this.o.timeoutMs,
-        firstTimeoutMs: this.o.firstTimeoutMs,
-        retries: this.o.retries,
+    this.info = this.describe(
+      { ...this.o, kind: 'openpi', variant: opts.variant, actionMode: opts.actionMode, budgetMs: opts.budgetMs, chunk: opts.chunk },
+      {
         imageKeys: this.o.imageKeys,
         ...(this.o.blankImageKeys.length ? { blankImageKeys: this.o.blankImageKeys } : {}),
         ...(opts.imageSize ? { imageSize: opts.imageSize } : {}),
@@ -253,35 +217,15 @@ export class OpenpiPolicy implements Policy, LatencyReporting {
         ...(opts.extra ? { extra: this.redact.value(opts.extra) } : {}),
         actionsKey: this.o.actionsKey,
         ...(opts.actionDims ? { actionDims: opts.actionDims } : {}),
-        ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}),
-        stateless,
       },
-    };
-    const d = this.info.details as Record<string, unknown>;
-    Object.defineProperty(d, 'latency', { enumerable: true, get: () => this.latency.stats() });
-    Object.defineProperty(d, 'serverLatency', { enumerable: true, get: () => this.serverLatency.stats() });
+    );
   }
 
   /**
    * Load-time checks: GET /healthz, then a connection to every server (its metadata frame is
    * recorded; a refused API key is a ConfigError naming the variable).
    */
-  async init(): Promise<this> {
-    try {
-      await this.connectAll();
-    } catch (e) {
-      // A refused key: close the connections the other servers already opened.
-      await this.close();
-      throw e;
-    }
-    const d = this.info.details as Record<string, unknown>;
-    const one = this.servers.length === 1;
-    d.health = one ? this.servers[0]!.health : this.servers.map((s) => s.health);
-    d.metadata = one ? this.servers[0]!.metadata : this.servers.map((s) => s.metadata);
-    return this;
-  }
-
-  private async connectAll(): Promise<void> {
+  protected async checkServers(): Promise<void> {
     await Promise.all(
       this.servers.map(async (s) => {
         s.health = await this.fetchHealth(s);
@@ -298,42 +242,25 @@ export class OpenpiPolicy implements Policy, LatencyReporting {
     );
   }
 
+  protected override checked(details: Record<string, unknown>): void {
+    details.metadata = this.perServer((s) => s.metadata);
+  }
+
   begin(slot: number, _episode: EpisodeSpec): void {
-    const st = this.slotFor(slot);
+    const st = this.newSlot(slot);
     const server = st.server;
     // No reset message in openpi: a server that keeps state per connection starts afresh.
     if (server && !this.o.stateless) void server.queue.run(async () => this.drop(server));
   }
 
-  /** Slot i → server i (one episode per server when stateful; round-robin when stateless). */
-  private slotFor(slot: number): SlotState {
-    const n = this.servers.length;
-    const st: SlotState =
-      !this.o.stateless && slot >= n
-        ? { error: `slot ${slot} has no server: the pool has ${n} server(s) and each runs one episode at a time (the loop must cap its batch at PolicyInfo.maxConcurrent = ${n})` }
-        : { server: this.servers[slot % n]! };
-    this.slots.set(slot, st);
-    return st;
+  /** Nothing to wait for before a request: openpi has no reset. */
+  protected slotState(assigned: { server: OpenpiServer } | { error: string }): SlotState {
+    return assigned;
   }
 
-  async act(batch: readonly { slot: number; obs: Observation }[]): Promise<ActResult[]> {
-    return Promise.all(batch.map(({ slot, obs }) => this.actOne(slot, obs)));
-  }
-
-  latencyStats(): LatencyStats {
-    return this.latency.stats();
-  }
-
-  serverLatencyStats(): LatencyStats {
-    return this.serverLatency.stats();
-  }
-
-  maxInFlightPerServer(): number {
-    return Math.max(...this.servers.map((s) => s.queue.maxInFlight));
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
+  override async close(): Promise<void> {
+    // What super.close() does, and the sockets closed in the same synchronous step (no await between).
+    this.closing.abort();
     for (const s of this.servers) this.drop(s);
   }
 
@@ -342,17 +269,7 @@ export class OpenpiPolicy implements Policy, LatencyReporting {
     s.conn = undefined;
   }
 
-  private err(server: OpenpiServer | undefined, what: string): ActResult {
-    return { error: this.redact.text(`remote_error: ${server?.url ?? this.servers[0]!.url}: ${what}`) };
-  }
-
-  private async actOne(slot: number, obs: Observation): Promise<ActResult> {
-    if (this.closed) return this.err(undefined, 'policy is closed');
-    const st = this.slots.get(slot) ?? this.slotFor(slot);
-    if (st.error || !st.server) return this.err(undefined, st.error ?? 'no server');
-    const server = st.server;
-    if (this.authFailure) return this.err(server, this.authFailure);
-    if (!obs.image) return this.err(server, 'observation has no camera image (this policy needs the env to render)');
+  protected async request(_st: SlotState, server: OpenpiServer, obs: FramedObservation): Promise<ActResult> {
     let bytes: Uint8Array;
     try {
       bytes = packb(this.observation(obs));
@@ -364,8 +281,8 @@ export class OpenpiPolicy implements Policy, LatencyReporting {
     return this.toResult(reply.value, server);
   }
 
-  private observation(obs: Observation): Record<string, unknown> {
-    const f = prepareFrame(obs.image!, { ...(this.o.imageSize ? { size: this.o.imageSize } : {}), channelOrder: this.o.channelOrder });
+  private observation(obs: FramedObservation): Record<string, unknown> {
+    const f = prepareFrame(obs.image, { ...(this.o.imageSize ? { size: this.o.imageSize } : {}), channelOrder: this.o.channelOrder });
     const shape = [f.height, f.width, 3];
     const px = f.data.subarray(0, f.width * f.height * 3);
     const out: Record<string, unknown> = { ...this.o.extra };
@@ -505,28 +422,15 @@ export function openOpenpiPolicy(opts: OpenpiPolicyOptions): Promise<OpenpiPolic
 
 export function openpiOptionsFromSpec(s: OpenpiPolicySpec, extra: { warn?: (line: string) => void } = {}): OpenpiPolicyOptions {
   return {
+    ...poolOptionsFromSpec(s, extra),
     url: s.openpi,
-    name: s.name,
-    variant: s.variant,
-    timeoutMs: s.timeoutMs,
-    firstTimeoutMs: s.firstTimeoutMs,
-    retries: s.retries,
     imageKeys: s.imageKeys,
     blankImageKeys: s.blankImageKeys,
     channelOrder: s.channelOrder ?? 'RGB',
     promptKey: s.promptKey,
     actionsKey: s.actionsKey,
-    stateless: s.stateless,
-    actionMode: s.actionMode,
-    scale: s.scale,
-    clamp: s.clamp,
-    ...(s.imageSize ? { imageSize: s.imageSize } : {}),
     ...(s.state ? { state: s.state } : {}),
     ...(s.extra ? { extra: s.extra } : {}),
     ...(s.actionDims ? { actionDims: s.actionDims } : {}),
-    ...(s.chunk ? { chunk: s.chunk } : {}),
-    ...(s.apiKeyEnv ? { apiKeyEnv: s.apiKeyEnv } : {}),
-    ...(s.budgetMs !== undefined ? { budgetMs: s.budgetMs } : {}),
-    ...(extra.warn ? { warn: extra.warn } : {}),
   };
 }
