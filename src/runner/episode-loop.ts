@@ -40,6 +40,13 @@ export interface LoopOptions {
   onRendererRestart?: (info: { error: Error; redo: string[]; restarts: number }) => void;
   /** Robot-time latency of the policy's answers (held control), unless a scene's `cadence` says otherwise. */
   latency?: number | readonly number[] | 'measured';
+  /**
+   * Pipelined loop: the batch is split into two fixed halves that step on their own, so one half's
+   * physics + render overlaps the other half's policy call (a step costs about max(render,
+   * inference) instead of their sum). Policy calls stay one at a time; rows are those of the
+   * serial loop, only the order in which `onEpisode` sees them may differ. Needs batch ≥ 2.
+   */
+  pipeline?: boolean;
 }
 
 type RestartableRenderer = Renderer & Required<Pick<Renderer, 'restart'>>;
@@ -79,9 +86,28 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   const control = new Map<number, SlotControl>();
   const active = new Map<number, Awaited<ReturnType<VecNavEnv['observe']>>[number]>();
 
-  const fill = async () => {
+  // Serial: one lane of all slots. Pipelined: two fixed halves (first / second), each in lockstep.
+  const slotRange = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
+  const pipelined = opts.pipeline === true && B >= 2;
+  const lanes = pipelined ? [slotRange(0, Math.ceil(B / 2)), slotRange(Math.ceil(B / 2), B)] : [slotRange(0, B)];
+  // One policy call at a time even when pipelined: policies need not be re-entrant, and the halves
+  // then fall into alternation (one renders while the other infers) by themselves.
+  let policyTail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!pipelined) return fn();
+    const run = policyTail.then(fn);
+    policyTail = run.catch(() => undefined);
+    return run;
+  };
+  /** Set when a lane fails: the other lane stops at its next await and reports nothing more. */
+  interface Epoch {
+    aborted: boolean;
+  }
+
+  const fill = async (lane: readonly number[], epoch: Epoch) => {
     const filled: number[] = [];
-    for (let slot = 0; slot < B; slot++) {
+    for (const slot of lane) {
+      if (epoch.aborted) return;
       if (inFlight.has(slot) || opts.shouldStop?.()) continue;
       const k = redo.length ? redo.shift()! : next < episodes.length ? next++ : undefined;
       if (k === undefined) break;
@@ -91,46 +117,51 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       started.set(slot, { t0: performance.now(), policyMs: 0 });
       control.set(slot, new SlotControl(env.profile(slot), latencyModel(ep.scene.cadence, opts.latency), policy.info.chunk?.execute));
       try {
-        await policy.begin(slot, ep);
+        await exclusive(async () => policy.begin(slot, ep));
       } catch (e) {
         // A server that fails its /reset ends this episode as a policy error, like a failed call.
         beginErrors.set(slot, `policy_error: ${policy.info.name}: ${(e as Error).message}`);
       }
       filled.push(slot);
     }
-    if (!filled.length) return;
+    if (!filled.length || epoch.aborted) return;
     const obs = await env.observe(filled);
+    if (epoch.aborted) return;
     filled.forEach((slot, k) => active.set(slot, obs[k]!));
   };
 
   const beginErrors = new Map<number, string>();
 
-  const stepOnce = async () => {
+  const stepOnce = async (lane: readonly number[], epoch: Epoch) => {
     const now = performance.now();
-    const all = [...active.entries()].map(([slot, obs]) => ({ slot, obs }));
+    const all = lane.filter((slot) => active.has(slot)).map((slot) => ({ slot, obs: active.get(slot)! }));
     const expired = new Set(limitMs ? all.filter(({ slot }) => now - started.get(slot)!.t0 > limitMs).map((b) => b.slot) : []);
     // Only slots with nothing queued and no answer pending ask the policy this tick (chunks, latency).
     const batch = all.filter(({ slot }) => !expired.has(slot) && !beginErrors.has(slot) && control.get(slot)!.wantsQuery());
     const acts = new Map<number, ActResult>();
     let callMs = 0;
     if (batch.length) {
-      const t0 = performance.now();
-      let got: Awaited<ReturnType<Policy['act']>> | typeof TIMED_OUT;
-      try {
-        const call = policy.act(batch);
-        if (limitMs) {
-          call.catch(() => undefined); // an abandoned call may still fail later
-          const deadline = Math.min(...batch.map(({ slot }) => started.get(slot)!.t0 + limitMs));
-          let timer: NodeJS.Timeout | undefined;
-          got = await Promise.race([call, new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), Math.max(0, deadline - performance.now()))))]);
-          clearTimeout(timer);
-        } else got = await call;
-      } catch (e) {
-        // A crash inside the policy (e.g. the runtime) ends these episodes as errors, not failures.
-        const msg = `error: policy "${policy.info.name}" threw: ${(e as Error).message}`;
-        got = batch.map(() => ({ error: msg }));
-      }
-      const dt = performance.now() - t0;
+      // The whole call, timeout race included, holds the policy: an abandoned (hung) call frees it.
+      const { got, dt } = await exclusive(async () => {
+        const t0 = performance.now();
+        let got: Awaited<ReturnType<Policy['act']>> | typeof TIMED_OUT;
+        try {
+          const call = policy.act(batch);
+          if (limitMs) {
+            call.catch(() => undefined); // an abandoned call may still fail later
+            const deadline = Math.min(...batch.map(({ slot }) => started.get(slot)!.t0 + limitMs));
+            let timer: NodeJS.Timeout | undefined;
+            got = await Promise.race([call, new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), Math.max(0, deadline - performance.now()))))]);
+            clearTimeout(timer);
+          } else got = await call;
+        } catch (e) {
+          // A crash inside the policy (e.g. the runtime) ends these episodes as errors, not failures.
+          const msg = `error: policy "${policy.info.name}" threw: ${(e as Error).message}`;
+          got = batch.map(() => ({ error: msg }));
+        }
+        return { got, dt: performance.now() - t0 };
+      });
+      if (epoch.aborted) return 0;
       callMs = dt;
       for (const { slot } of batch) started.get(slot)!.policyMs += dt / batch.length;
       batch.forEach(({ slot }, k) => {
@@ -156,6 +187,8 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
         return { slot, action: c.action, ...(c.hold ? { hold: true } : {}), ...(info ? { info } : {}) };
       }),
     );
+    // The other lane crashed meanwhile: report nothing, every episode in flight is redone.
+    if (epoch.aborted) return 0;
     const finished: { slot: number; row: EpisodeRow }[] = [];
     for (const [k, r] of results.entries()) {
       const slot = order[k]!;
@@ -166,7 +199,8 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       finished.push({ slot, row: makeRow(env, slot, policy, opts, started.get(slot)!) });
     }
     // Rows are reported only once the whole step (physics and the next frames) went through:
-    // a renderer crash inside env.step redoes every episode of the batch.
+    // a renderer crash inside env.step redoes every episode of the batch (of both lanes).
+    // No abort check from here on: a row once reported must never be redone (no duplicates).
     for (const { slot, row } of finished) {
       active.delete(slot);
       inFlight.delete(slot);
@@ -183,9 +217,28 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   try {
     for (;;) {
       try {
-        await fill();
-        if (!active.size) break;
-        if ((await stepOnce()) > 0) crashesInARow = 0;
+        const epoch: Epoch = { aborted: false };
+        const runLane = async (lane: readonly number[]) => {
+          for (;;) {
+            await fill(lane, epoch);
+            if (epoch.aborted || !lane.some((slot) => active.has(slot))) return;
+            if ((await stepOnce(lane, epoch)) > 0) crashesInARow = 0;
+            if (epoch.aborted) return;
+          }
+        };
+        // The first lane to fail stops the other; once both have settled, its error is handled
+        // below exactly as the serial loop's (a renderer crash redoes every episode in flight).
+        let failed: { error: unknown } | undefined;
+        await Promise.all(
+          lanes.map((lane) =>
+            runLane(lane).catch((error: unknown) => {
+              failed ??= { error };
+              epoch.aborted = true;
+            }),
+          ),
+        );
+        if (failed) throw failed.error;
+        break;
       } catch (e) {
         if (!isRendererCrash(e) || !canRestart(opts.renderer)) throw e;
         if (++crashesInARow > (opts.maxRendererRestarts ?? 3)) throw e;
