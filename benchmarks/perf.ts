@@ -12,6 +12,11 @@
  *     1,000 episodes on a 2-core CPU box takes far too long, so this part uses the scripted oracle
  *     without rendering (what leaks here is per-episode state: Rapier worlds, traces, rows).
  *  3. Wall time of the default `npm run bench` (bench.config.ts), as a child process.
+ *  4. Serial vs pipelined loop (LoopOptions.pipeline) at batch 32, side by side, with a policy whose
+ *     inference costs what a render does: the scripted oracle (frames rendered) that first awaits a
+ *     timer of (measured render ms per frame) × (rows in the call) — off the main thread like
+ *     onnxruntime's, and proportional to the batch as a model's cost is, so half a batch costs half.
+ *     Figure: loop / max(render, inference); 1.00 = the two fully overlapped (target ≤ 1.15).
  *
  * Options: --quick (fewer episodes; for a smoke check), --json (machine-readable on stdout),
  * --skip-bench (leave out part 3), --policy <dir> (another image policy for part 1).
@@ -41,6 +46,7 @@ const { values } = parseArgs({
     policy: { type: 'string' },
     batches: { type: 'string' },
     'rss-only': { type: 'boolean' },
+    'skip-pipeline': { type: 'boolean' },
   },
 });
 const quick = Boolean(values.quick);
@@ -187,6 +193,74 @@ async function imagePolicyFactory(): Promise<{ label: string; make: () => Promis
   };
 }
 
+interface PipelineFigure {
+  mode: 'serial' | 'pipelined';
+  batch: number;
+  steps: number;
+  loopMsPerStep: number;
+  renderMsPerStep: number;
+  inferenceMsPerStep: number;
+  /** loop / max(render, inference): what pipelining aims to bring to ~1. */
+  overlapRatio: number;
+  /** loop / (render + inference), as in part 1. */
+  ratio: number;
+}
+
+/** The oracle with frames rendered, each call first awaiting `msPerRow` × rows (a timer). */
+async function delayedOracle(msPerRow: number, busy: { ms: number }): Promise<Policy> {
+  const p = await loadPolicy('oracle', { device: 'cpu' });
+  return {
+    info: { ...p.info, needsImage: true },
+    begin: (s, e) => p.begin(s, e),
+    act: async (b) => {
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, msPerRow * b.length));
+      busy.ms += performance.now() - t0;
+      return p.act(b);
+    },
+    close: () => p.close(),
+  };
+}
+
+async function pipelineAt(batch: number, renderer: Renderer): Promise<{ msPerFrame: number; figures: PipelineFigure[] }> {
+  const n = quick ? batch + 8 : 3 * batch;
+  const eps = episodes(n);
+  // Render cost per frame, measured on the same kind of batches (serial loop, no delay).
+  const probe = new RecordingRenderer(renderer);
+  await runEpisodes(await delayedOracle(0, { ms: 0 }), eps.slice(0, batch), { profile, batchSize: batch, renderer, endOnCollision: false });
+  await runEpisodes(await delayedOracle(0, { ms: 0 }), eps.slice(0, batch), { profile, batchSize: batch, renderer: probe, endOnCollision: false });
+  const p0 = performance.now();
+  for (const b of probe.batches) await renderer.render(b);
+  const frames = probe.batches.reduce((a, b) => a + b.length, 0);
+  const msPerFrame = (performance.now() - p0) / frames;
+  const figures: PipelineFigure[] = [];
+  for (const pipeline of [false, true]) {
+    const rec = new RecordingRenderer(renderer);
+    const busy = { ms: 0 };
+    const policy = await delayedOracle(msPerFrame, busy);
+    const t0 = performance.now();
+    const rows = await runEpisodes(policy, eps, { profile, batchSize: batch, renderer: rec, endOnCollision: false, pipeline });
+    const loopMs = performance.now() - t0;
+    await policy.close();
+    const steps = rows.reduce((s, r) => s + Number(r.measures.steps ?? 0), 0);
+    // Renderer alone on this loop's own batches (halves when pipelined: their per-call cost counts).
+    const r0 = performance.now();
+    for (const b of rec.batches) await renderer.render(b);
+    const renderMs = performance.now() - r0;
+    figures.push({
+      mode: pipeline ? 'pipelined' : 'serial',
+      batch,
+      steps,
+      loopMsPerStep: loopMs / steps,
+      renderMsPerStep: renderMs / steps,
+      inferenceMsPerStep: busy.ms / steps,
+      overlapRatio: loopMs / Math.max(renderMs, busy.ms),
+      ratio: loopMs / (renderMs + busy.ms),
+    });
+  }
+  return { msPerFrame, figures };
+}
+
 const mb = (bytes: number) => bytes / 2 ** 20;
 interface RssFigure {
   after: number;
@@ -246,10 +320,15 @@ async function main() {
   log(`perf: whole loop with ${pol.label}, batches ${batches.join('/')}${quick ? ' (quick)' : ''}`);
   const renderer = await launchRenderer();
   const loops: LoopFigure[] = [];
+  let pipe: Awaited<ReturnType<typeof pipelineAt>> | undefined;
   try {
     for (const b of batches) {
       log(`perf: batch ${b}…`);
       loops.push(await loopAt(b, renderer, pol.make));
+    }
+    if (!values['skip-pipeline']) {
+      log('perf: serial vs pipelined loop at batch 32 (inference delay = render time)…');
+      pipe = await pipelineAt(32, renderer);
     }
   } finally {
     await renderer.close();
@@ -261,7 +340,7 @@ async function main() {
     log('perf: default `npm run bench`…');
     bench = benchWallTime();
   }
-  const result = { policy: pol.label, renderer: 'chromium/three.js (SIMGATE_GL or swiftshader)', loops, rss, bench, load: loadavg() };
+  const result = { policy: pol.label, renderer: 'chromium/three.js (SIMGATE_GL or swiftshader)', loops, pipeline: pipe, rss, bench, load: loadavg() };
   if (values.json) {
     process.stdout.write(JSON.stringify(result, null, 1) + '\n');
     return;
@@ -285,6 +364,15 @@ async function main() {
       ]),
     ]),
   );
+  if (pipe) {
+    process.stdout.write(`Serial vs pipelined loop — oracle + a ${pipe.msPerFrame.toFixed(2)} ms/row timer (= measured render ms per frame)\n`);
+    process.stdout.write(
+      t([
+        ['loop', 'batch', 'steps', 'loop ms/step', 'render ms/step', 'inference ms/step', 'loop / max(render, inference)', 'loop / (render + inference)'],
+        ...pipe.figures.map((f) => [f.mode, String(f.batch), String(f.steps), f.loopMsPerStep.toFixed(2), f.renderMsPerStep.toFixed(2), f.inferenceMsPerStep.toFixed(2), f.overlapRatio.toFixed(2), f.ratio.toFixed(2)]),
+      ]),
+    );
+  }
   process.stdout.write('Memory — scripted oracle without rendering, in a fresh process, after gc\n');
   process.stdout.write(t([['after episodes', 'RSS MB', 'JS heap used MB', 'external + wasm MB', 'elapsed s'], ...rss.map((r) => [String(r.after), r.rssMb.toFixed(0), r.heapMb.toFixed(1), r.externalMb.toFixed(1), r.s.toFixed(1)])]));
   if (rss.length > 1) {

@@ -56,6 +56,11 @@ export const BenchConfig = z.strictObject({
   saveAllFrames: z.boolean().default(false),
   /** Wall-clock limit per episode (seconds): past it the episode ends as `error`. Not part of the plan hash. */
   episodeTimeout: z.number().positive().optional(),
+  /**
+   * Pipelined episode loop: one half of the batch renders while the policy works on the other
+   * (src/runner/episode-loop.ts). Same rows as the serial loop; not part of the plan hash.
+   */
+  pipeline: z.boolean().default(false),
   /** Probe suites to add (instruction-swap, memorisation, channel-order): see src/probes. */
   probes: z.array(z.enum(PROBE_NAMES)).default([]),
   /**

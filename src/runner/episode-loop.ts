@@ -142,7 +142,7 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
     let callMs = 0;
     if (batch.length) {
       // The whole call, timeout race included, holds the policy: an abandoned (hung) call frees it.
-      const { got, dt } = await exclusive(async () => {
+      const { got, dt } = await exclusive(async (): Promise<{ got: ActResult[] | typeof TIMED_OUT; dt: number }> => {
         const t0 = performance.now();
         let got: Awaited<ReturnType<Policy['act']>> | typeof TIMED_OUT;
         try {
