@@ -9,7 +9,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { descendants, ROOT, type CliResult } from './runner-helpers';
+import { killTree, ROOT, type CliResult } from './runner-helpers';
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -108,17 +108,8 @@ export function simgate(args: string[], opts: { cwd?: string; env?: Record<strin
 /** Kill every process `simgate()` started that is still running (afterEach). */
 export async function killAll(): Promise<void> {
   const waits = [...live].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('close', r))));
-  for (const c of live) {
-    // Chromium and its helpers too (a worker's renderer), children first.
-    for (const d of c.pid ? descendants(c.pid) : []) {
-      try {
-        process.kill(d.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    c.kill('SIGKILL');
-  }
+  // Chromium and its helpers too (a worker's renderer), children first.
+  for (const c of live) killTree(c);
   await Promise.all(waits);
   live.clear();
 }

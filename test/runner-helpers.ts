@@ -50,18 +50,21 @@ function emptyConfig(): string {
   return empty;
 }
 
+/** SIGKILL a child and everything it started (Chromium and its helpers), children first. */
+export function killTree(c: ChildProcess): void {
+  for (const d of c.pid ? descendants(c.pid) : []) {
+    try {
+      process.kill(d.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  c.kill('SIGKILL');
+}
+
 /** Kill children still running (a test that failed or timed out): call from afterEach. */
 export function killChildren(): void {
-  for (const c of live) {
-    for (const d of c.pid ? descendants(c.pid) : []) {
-      try {
-        process.kill(d.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    c.kill('SIGKILL');
-  }
+  for (const c of live) killTree(c);
   live.clear();
 }
 

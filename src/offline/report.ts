@@ -2,11 +2,12 @@
 import { table, getBorderCharacters } from 'table';
 import type { Diff, Rate } from './rates';
 import type { OfflineReport } from './run';
+import { pctWithInterval } from '../util/format';
 
 const border = { border: getBorderCharacters('norc'), drawHorizontalLine: (i: number, n: number) => i <= 1 || i === n };
 
 /** "74% [61–84] 123/166" — n frames, with the interval that treats episodes as clusters. */
-export const fmtRate = (r: Rate): string => (r.n ? `${(100 * r.rate).toFixed(0)}% [${(100 * r.ci95.lo).toFixed(0)}–${(100 * r.ci95.hi).toFixed(0)}] ${r.k}/${r.n}` : '–');
+export const fmtRate = (r: Rate): string => (r.n ? `${pctWithInterval(r.rate, r.ci95)} ${r.k}/${r.n}` : '–');
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const fmtDiff = (d: Diff): string => (d.n ? `${pts(d.estimate)} pts${d.ci95 ? ` [${pts(d.ci95.lo)}, ${pts(d.ci95.hi)}]` : ''}` : '–');
 

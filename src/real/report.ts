@@ -1,13 +1,12 @@
 /** Terminal output of `simgate real import` and `simgate sim2real`. */
 import { table, getBorderCharacters } from 'table';
 import type { Interval } from '../stats/wilson';
+import { pct, pctInterval } from '../util/format';
 import type { Sim2RealReport, SuccessRate } from './sim2real';
 import { FLAG_TEXT, type ImportSummary } from './trials';
 
 const border = { border: getBorderCharacters('norc'), drawHorizontalLine: (i: number, n: number) => i <= 1 || i === n };
-const pc = (x: number) => `${(100 * x).toFixed(0)}%`;
-const ci = (c: Interval) => `[${(100 * c.lo).toFixed(0)}–${(100 * c.hi).toFixed(0)}]`;
-export const fmtSuccess = (r: SuccessRate | null): string => (r ? `${pc(r.rate)} ${ci(r.ci95)} ${r.k}/${r.n}` : '–');
+export const fmtSuccess = (r: SuccessRate | null): string => (r ? `${pct(r.rate)} ${pctInterval(r.ci95)} ${r.k}/${r.n}` : '–');
 
 export function renderImport(file: string, checkpoint: string, ledger: string, s: ImportSummary, replaced: number): string {
   const out: string[] = [];
@@ -38,8 +37,8 @@ export function renderSim2Real(r: Sim2RealReport): string {
       fmtSuccess(c.sim),
       fmtSuccess(c.real),
       c.compared ? c.compared.positions.join(', ') : '–',
-      c.compared ? `${pc(c.compared.sim)} / ${pc(c.compared.real)}` : '–',
-      c.ppi ? `${pc(c.ppi.estimate)} ${ci(c.ppi.ci95)} (real only ${pc(c.ppi.classical.estimate)} ${ci(c.ppi.classical.ci95)})` : '–',
+      c.compared ? `${pct(c.compared.sim)} / ${pct(c.compared.real)}` : '–',
+      c.ppi ? `${pct(c.ppi.estimate)} ${pctInterval(c.ppi.ci95)} (real only ${pct(c.ppi.classical.estimate)} ${pctInterval(c.ppi.classical.ci95)})` : '–',
     ]);
   }
   out.push('Per checkpoint (success with 95% Wilson interval and k/n; positions compared with equal weight, as the lab\'s 5 × 20 protocol):\n' + table(rows, { ...border, columns: { 4: { width: 24, wrapWord: true }, 6: { width: 34, wrapWord: true } } }));

@@ -6,7 +6,7 @@
  * config of its rows) and, for a gate candidate, what the gate said on that split.
  */
 import type { Comparison } from '../compare';
-import type { InferenceConfig, RunResults } from '../results/schema';
+import { splitOf, type InferenceConfig, type RunResults } from '../results/schema';
 
 export const LEADERBOARD_SCHEMA_VERSION = 1;
 
@@ -51,7 +51,7 @@ export function leaderboardLines(results: RunResults, comparisons: readonly Comp
     .filter((a) => a.family === 'all' && !a.probe)
     .map((a) => {
       const info = results.policies.find((p) => p.name === a.policy);
-      const rows = results.episodes.filter((r) => r.policy === a.policy && !r.probe && (r.task === 'stop' ? `${r.split} (stop)` : r.split) === a.split);
+      const rows = results.episodes.filter((r) => r.policy === a.policy && !r.probe && splitOf(r) === a.split);
       const inf = rows.find((r) => r.inference)?.inference ?? null;
       const hashes = [...new Set(rows.flatMap((r) => (r.inference ? [r.inference.hash] : [])))];
       const lat = info?.details?.latency as { p50?: unknown; p95?: unknown } | undefined;
