@@ -29,6 +29,9 @@ Options:
   --episodes-per-scene <n>    seeds per scene
   --batch <n>                 episodes stepped in lockstep (results do not depend on it)
   --device <auto|cpu|cuda>    onnxruntime execution provider
+  --renderer <chromium|webgpu|auto>
+                              who draws the camera: Chromium (WebGL), WebGPU in Node (Dawn), or
+                              auto = WebGPU where a Vulkan driver works, else Chromium (default)
   --out <dir>                 output folder (results.json, episodes.jsonl)
   --trace-all                 keep traces of successful episodes too
   --trace-frames              also store the onboard frames of failed episodes as PNGs
@@ -67,6 +70,7 @@ Options:
 Examples:
   npm run bench
   npm run bench -- --policy oracle --policy policies/demo-simple-finetuned --batch 16
+  npm run bench -- --renderer chromium        # the browser renderer, as before the WebGPU one
   npm run bench -- --suite scenes/lab-basket-novel-v1.json --episodes-per-scene 10 --out out/novel
   npm run bench -- --out out/long --resume          # after a crash or Ctrl-C: finish the run
   npm run bench -- --shard 2/3 --out out/shard-2     # then: simgate merge out/shard-* --out out/all
@@ -85,6 +89,7 @@ export async function runCommand(args: string[]): Promise<number> {
       'episodes-per-scene': { type: 'string' },
       batch: { type: 'string' },
       device: { type: 'string' },
+      renderer: { type: 'string' },
       out: { type: 'string' },
       'trace-all': { type: 'boolean' },
       'trace-frames': { type: 'boolean' },
@@ -124,6 +129,7 @@ export async function runCommand(args: string[]): Promise<number> {
       ...(values['episodes-per-scene'] ? { episodesPerScene: int(values['episodes-per-scene']) } : {}),
       ...(values.batch ? { batchSize: int(values.batch) } : {}),
       ...(values.device ? { device: values.device } : {}),
+      ...(values.renderer ? { renderer: values.renderer } : {}),
       ...(values.out ? { outputDir: values.out } : {}),
       ...(values['trace-all'] ? { traceAll: true } : {}),
       ...(values['trace-frames'] ? { traceFrames: true } : {}),

@@ -8,6 +8,10 @@ import { RobotProfile } from '../sim/profile';
 import { ConfigError } from '../util/errors';
 import { PROBE_NAMES } from '../probes/types';
 
+/** `renderer` values: the two renderers, or `auto` (src/render/launch.ts resolves it). */
+export const RENDERER_CHOICES = ['chromium', 'webgpu', 'auto'] as const;
+export type RendererChoice = (typeof RENDERER_CHOICES)[number];
+
 export const BenchConfig = z.strictObject({
   /** Policies ≈ Playwright projects. */
   policies: z.array(PolicySpec).min(1).default(['oracle', 'straight', 'random', 'mirror']),
@@ -27,6 +31,13 @@ export const BenchConfig = z.strictObject({
   /** Episodes stepped in lockstep; results do not depend on it. */
   batchSize: z.number().int().positive().max(256).default(8),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  /**
+   * Who draws the onboard camera (`--renderer`): three.js in headless Chromium (WebGL), three.js's
+   * WebGPU renderer inside Node through Dawn, or `auto` — WebGPU where Dawn finds a working Vulkan
+   * driver, else Chromium (one line says why). Frames differ slightly between the two, so the
+   * resolved renderer is part of the plan hash. See src/render/launch.ts.
+   */
+  renderer: z.enum(RENDERER_CHOICES).default('auto'),
   outputDir: z.string().default('simgate-results'),
   /** A drop in success larger than this (absolute, 0–1) with exact McNemar p < 0.05 is a regression (src/compare/verdict.ts). */
   tolerance: z.number().min(0).max(1).default(0.05),

@@ -3,11 +3,10 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { parseConfig, type BenchConfig } from '../config/config';
 import { loadPolicy, specLabel } from '../policy/load';
 import type { Policy } from '../policy/types';
-import { launchDefaultRenderer } from '../render/launch';
+import { launchRenderer, type ResolvedRenderer } from '../render/launch';
 import type { EpisodeRow } from '../results/schema';
 import { runEpisodes, type LoopOptions } from '../runner/episode-loop';
-import { planDescription, planHash } from '../runner/plan';
-import { allPlanEpisodes, loadSuites, planLoopOptions, planProfiles } from '../runner/run';
+import { allPlanEpisodes, identifyPlan, loadSuites, planLoopOptions, planProfiles } from '../runner/run';
 import type { Renderer } from '../sim/camera';
 import type { EpisodeSpec } from '../sim/episode';
 import { canonicalJson } from '../util/hash';
@@ -32,7 +31,7 @@ export interface WorkerOptions {
   /** Worker name in logs and in each job's record (default host:pid). */
   name?: string;
   log?: (message: string) => void;
-  launchRenderer?: () => Promise<Renderer>;
+  launchRenderer?: (r: ResolvedRenderer) => Promise<Renderer>;
   /** Testing hook: sleep this long after each episode (see the CLI's SIMGATE_SLOW_MS). */
   slowMs?: number;
 }
@@ -52,12 +51,14 @@ interface LocalPlan {
   byId: Map<string, EpisodeSpec>;
   policies: Policy[];
   loop: LoopOptions;
+  /** The renderer the run resolved (its kind comes in the job's config), driver as found here. */
+  render?: ResolvedRenderer;
 }
 
 /**
  * `simgate worker`: takes units from the queue until stopped (or idle for `idleExitMs`), one at a
  * time. Each unit runs here exactly as a local run would run those episodes — same loop options
- * (planLoopOptions), own renderer (Chromium, started at the first image policy), own policy
+ * (planLoopOptions), own renderer (the kind the run resolved, started at the first image policy), own policy
  * runtime (CUDA where present) — and its rows, traces of failures included, go back as the job's
  * result. A worker whose own suites or policies give another plan hash refuses the job (no
  * retry): rows from a different plan must never mix into a run.
@@ -96,7 +97,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       return e;
     });
     log(`took ${job.id}: ${policy.info.name} on ${episodes.length} episode(s) (plan ${data.planHash}, attempt ${job.attemptsStarted})`);
-    if (policy.info.needsImage && !renderer) renderer = await (opts.launchRenderer ?? launchDefaultRenderer)();
+    if (policy.info.needsImage && !renderer) renderer = await (opts.launchRenderer ?? launchRenderer)(local.render!);
     const rows: EpisodeRow[] = await runEpisodes(policy, episodes, {
       ...local.loop,
       ...(renderer ? { renderer } : {}),
@@ -128,14 +129,17 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const episodes = allPlanEpisodes(config, suites);
     const { eras, profiles, profileFor } = planProfiles(config, suites);
     const policies: Policy[] = [];
+    let render: ResolvedRenderer | undefined;
     try {
       for (const spec of config.policies) policies.push(await loadPolicy(spec, { device: config.device }));
-      const hash = planHash(planDescription(config, profiles, episodes, policies.map((p) => p.info)));
+      const id = await identifyPlan(config, suites, episodes, policies);
+      const hash = id.hash;
+      render = id.render;
       if (hash !== data.planHash) {
         const here = `${episodes.length} episodes from ${config.suites.join(', ')}; policies ${policies.map((p) => p.info.name).join(', ')}`;
         const there = `${data.expect.episodes} episodes; policies ${data.expect.policies.join(', ')}`;
         throw new ConfigError(
-          `its plan hash is ${hash} (${here}), the run's is ${data.planHash} (${there}): the suites, policy manifests or models differ between this machine and the coordinator's`,
+          `its plan hash is ${hash} (${here}${render ? `; renderer ${render.kind} on ${render.driver}` : ''}), the run's is ${data.planHash} (${there}): the suites, policy manifests, models or renderer drivers differ between this machine and the coordinator's`,
           `Run workers from the same checkout and files as the coordinator (paths are relative to ${process.cwd()} here).`,
         );
       }
@@ -143,7 +147,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       for (const p of policies) await p.close().catch(() => undefined);
       throw e;
     }
-    plan = { key, hash: data.planHash, byId: new Map(episodes.map((e) => [e.id, e])), policies, loop: planLoopOptions(config, profiles[eras[0]!]!, profileFor) };
+    plan = { key, hash: data.planHash, byId: new Map(episodes.map((e) => [e.id, e])), policies, loop: planLoopOptions(config, profiles[eras[0]!]!, profileFor), ...(render ? { render } : {}) };
     log(`loaded plan ${data.planHash}: ${config.policies.map(specLabel).join(', ')} on ${episodes.length} episodes`);
     return plan;
   };

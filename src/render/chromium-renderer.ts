@@ -2,10 +2,10 @@ import type { Page } from 'puppeteer';
 import type { Scene } from '../scene/schema';
 import { TARGET_HEIGHT, TARGET_RADIUS } from '../scene/geometry';
 import { ConfigError } from '../util/errors';
-import { canonicalJson, sha256 } from '../util/hash';
+import { sceneKeyOf } from './scene-key';
 import { launchBrowser, type BrowserHost, type BrowserOptions } from './browser';
 import { RendererCrashedError } from './errors';
-import { applySensorNoise, poseNoiseSeed } from './noise';
+import { applyRequestNoise } from './noise';
 import { decodeQoiRgb } from './qoi';
 import { startPageServer, type PageServer } from './server';
 import { AssetHost, type PageAssets } from './assets';
@@ -80,9 +80,7 @@ declare global {
 
 const CRASH_RE = /target closed|session closed|connection closed|browser has disconnected|protocol error|detached|crashed|not connected/i;
 
-export function sceneKeyOf(scene: Scene): string {
-  return sha256(canonicalJson(scene)).slice(0, 16);
-}
+export { sceneKeyOf } from './scene-key';
 
 /** Renders onboard-camera frames with three.js in headless Chromium (SwiftShader by default). */
 export class ChromiumRenderer implements Renderer {
@@ -172,6 +170,8 @@ export class ChromiumRenderer implements Renderer {
   describe(): Record<string, unknown> {
     return {
       renderer: 'chromium/three.js',
+      kind: 'chromium',
+      driver: this.host?.gl,
       browser: this.browserVersion,
       executable: this.host?.executablePath,
       glMode: this.host?.gl,
@@ -309,12 +309,7 @@ export class ChromiumRenderer implements Renderer {
     if (requests.length === 0) return { frames: [], pageMs: 0 };
     const parts = await Promise.all(this.chunks(requests).map((c) => this.runBatch(c.ps, c.reqs, true)));
     const frames = parts.flatMap((p) => p.frames);
-    if (this.opts.sensorNoise !== false) {
-      requests.forEach((r, i) => {
-        const std = r.scene.appearance.sensorNoise;
-        if (std > 0) applySensorNoise(frames[i]!, std, r.noiseSeed ?? poseNoiseSeed(r.sceneKey, r.pose));
-      });
-    }
+    if (this.opts.sensorNoise !== false) applyRequestNoise(frames, requests);
     return { frames, pageMs: Math.max(...parts.map((p) => p.pageMs)) };
   }
 

@@ -1,4 +1,5 @@
 import type { Frame } from '../image/frame';
+import type { CameraRequest } from '../sim/camera';
 import type { RobotPose } from '../sim/world';
 
 /** murmur3-style finaliser: a well-mixed 32-bit hash, integer ops only. */
@@ -39,4 +40,12 @@ export function applySensorNoise(frame: Frame, std: number, seed: number): Frame
     d[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
   return frame;
+}
+
+/** Each request's `scene.appearance.sensorNoise`, applied in place to its frame (any renderer). */
+export function applyRequestNoise(frames: Frame[], requests: readonly CameraRequest[]): void {
+  requests.forEach((r, i) => {
+    const std = r.scene.appearance.sensorNoise;
+    if (std > 0) applySensorNoise(frames[i]!, std, r.noiseSeed ?? poseNoiseSeed(r.sceneKey, r.pose));
+  });
 }

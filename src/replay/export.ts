@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as gifNs from 'gifenc';
-import type { ChromiumRenderer } from '../render/chromium-renderer';
+import type { ViewRenderer } from '../render/launch';
 import { encodePng } from '../image/png';
 import type { Frame } from '../image/frame';
 import { topView, TOP_MARGIN, type TopView } from './geometry';
@@ -19,7 +19,7 @@ const gifApi: GifApi = typeof (gifNs as Partial<GifApi>).quantize === 'function'
 const { GIFEncoder, quantize, applyPalette } = gifApi;
 
 export interface ExportOptions {
-  renderer?: ChromiumRenderer | null;
+  renderer?: ViewRenderer | null;
   /** Write the animated GIF (camera | top-down per step). Default true. */
   gif?: boolean;
   /** Write the filmstrip PNG. Default true. */
@@ -80,7 +80,7 @@ function overlayData(spec: ReplaySpec, sim: Resimulation): ReplayData {
   } as ReplayData;
 }
 
-async function background(renderer: ChromiumRenderer | null | undefined, spec: ReplaySpec, data: ReplayData, view: TopView): Promise<Frame> {
+async function background(renderer: ViewRenderer | null | undefined, spec: ReplaySpec, data: ReplayData, view: TopView): Promise<Frame> {
   if (!renderer) return vectorBackground(data, view);
   const f = await renderer.topDown(spec.scene, [], {
     sceneKey: spec.sceneHash,

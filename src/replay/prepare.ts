@@ -1,7 +1,7 @@
 import { cameraRequest as envCameraRequest } from '../sim/vec-env';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChromiumRenderer } from '../render/chromium-renderer';
+import type { ViewRenderer } from '../render/launch';
 import { encodePng } from '../image/png';
 import type { CameraRequest } from '../sim/camera';
 import type { Frame } from '../image/frame';
@@ -72,7 +72,7 @@ export interface ReplayData {
 
 export interface PrepareOptions {
   /** null/undefined: no images (physics replay and data only). */
-  renderer?: ChromiumRenderer | null;
+  renderer?: ViewRenderer | null;
   /** Top-down width in pixels (default 480). */
   topWidth?: number;
   /** Render again even if replay.json exists. */
@@ -100,7 +100,7 @@ export function cameraRequest(spec: ReplaySpec, pose: RobotPose, step: number): 
  * Onboard frames at the given poses (index = step), in batches: the frames the policy saw,
  * sensor noise and the probe's image transform included.
  */
-export async function renderCamera(renderer: ChromiumRenderer, spec: ReplaySpec, poses: readonly RobotPose[]): Promise<Frame[]> {
+export async function renderCamera(renderer: ViewRenderer, spec: ReplaySpec, poses: readonly RobotPose[]): Promise<Frame[]> {
   const out: Frame[] = [];
   for (let i = 0; i < poses.length; i += 32) {
     const got = await renderer.render(poses.slice(i, i + 32).map((p, j) => cameraRequest(spec, p, i + j)));
@@ -130,7 +130,7 @@ export function collisionPoints(spec: ReplaySpec, poses: readonly { x: number; y
  * The top-down background of a scene: room, boxes, target and goal ring, no robot and no path
  * (the viewer and the GIF export draw those per step on top, which costs no extra render).
  */
-export async function renderTopBackground(renderer: ChromiumRenderer, spec: ReplaySpec, size: { w: number; h: number }): Promise<Frame> {
+export async function renderTopBackground(renderer: ViewRenderer, spec: ReplaySpec, size: { w: number; h: number }): Promise<Frame> {
   const f = await renderer.topDown(spec.scene, [], { sceneKey: spec.sceneHash, width: size.w, height: size.h, showRobot: false, profile: spec.profile, margin: TOP_MARGIN });
   return { width: f.width, height: f.height, data: new Uint8Array(f.data) };
 }

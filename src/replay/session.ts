@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChromiumRenderer } from '../render/chromium-renderer';
+import type { ViewRenderer } from '../render/launch';
 import { readResults, type LoadedResults } from '../results/read';
 import { findRow, isFailure, replayRel, replaySpec, tracedRows, type ReplaySpec } from './load';
 import { prepareEpisode, type Prepared } from './prepare';
@@ -20,9 +20,9 @@ export interface ReplaySessionOptions {
   /** List traced successes too (runs made with --trace-all). */
   all?: boolean;
   /** A renderer owned by the caller (not closed by the session). */
-  renderer?: ChromiumRenderer;
-  /** Launch the renderer (default: ChromiumRenderer.launch); the session closes it. */
-  launchRenderer?: () => Promise<ChromiumRenderer>;
+  renderer?: ViewRenderer;
+  /** Launch the renderer (default: the run's own, launchRunRenderer); the session closes it. */
+  launchRenderer?: () => Promise<ViewRenderer>;
   log?: (line: string) => void;
 }
 
@@ -69,12 +69,12 @@ export async function openReplay(opts: ReplaySessionOptions): Promise<ReplaySess
   const loaded = readResults(opts.results);
   const { row } = findRow(loaded.results, opts.episode, opts.policy);
   const spec = replaySpec(loaded, row, { suites: opts.suites });
-  let renderer: ChromiumRenderer | null = null;
-  let launching: Promise<ChromiumRenderer | null> | null = null;
+  let renderer: ViewRenderer | null = null;
+  let launching: Promise<ViewRenderer | null> | null = null;
   const getRenderer = () => {
     if (opts.render === false) return Promise.resolve(null);
     if (opts.renderer) return Promise.resolve(opts.renderer);
-    launching ??= (opts.launchRenderer ?? (async () => (await import('../render/chromium-renderer')).ChromiumRenderer.launch({})))().then(
+    launching ??= (opts.launchRenderer ?? (async () => (await import('../render/launch')).launchRunRenderer(loaded.results.environment as { renderer?: Record<string, unknown> })))().then(
       (r) => (renderer = r),
       (e) => {
         opts.log?.(`warning: no browser for camera frames (${(e as Error).message.split('\n')[0]}); showing the top-down drawn from the scene only`);
@@ -116,7 +116,7 @@ export async function openReplay(opts: ReplaySessionOptions): Promise<ReplaySess
     async close() {
       await server.close();
       await queue.catch(() => undefined);
-      await (renderer as ChromiumRenderer | null)?.close();
+      await (renderer as ViewRenderer | null)?.close();
     },
   };
 }

@@ -271,7 +271,7 @@ export function renderHtmlReport(results: RunResults, o: HtmlReportOptions = {})
 <h1>simgate report</h1>
 <div class="meta">${esc(results.createdAt)} · simgate ${esc(results.tool?.version)} · ${Number.isInteger(total / Math.max(1, results.policies.length)) ? `${results.policies.length} policies × ${total / Math.max(1, results.policies.length)} episodes` : `${results.policies.length} policies, ${total} episode rows (${results.sequential ? 'sequential gate: fewer for the gated policies' : 'policies run different suites: policySuites'})`} (${esc(cfg.episodesPerScene ?? '?')} seed${cfg.episodesPerScene === 1 ? '' : 's'} per scene) · ${failed} failed of ${total}<br>
 suites: ${results.suites.map((s) => `<code>${esc(s.file)}</code> (${esc(s.suite)} v${s.version}, ${s.scenes} scenes)`).join(', ')}<br>
-node ${esc(env.node ?? '?')} ${esc(env.platform ?? '')}${env.renderer ? ` · renderer ${esc(env.renderer.browser ?? '')} ${esc(env.renderer.glRenderer ?? '')}` : ''}</div>
+node ${esc(env.node ?? '?')} ${esc(env.platform ?? '')}${env.renderer ? ` · renderer ${esc(env.renderer.kind ?? '')} (${esc(env.renderer.driver ?? '')}) ${esc(env.renderer.browser ?? env.renderer.adapter ?? '')} ${esc(env.renderer.glRenderer ?? '')}` : ''}</div>
 ${partial ? '<div class="notes"><b>Partial results:</b> the run did not finish (interrupted or crashed); numbers cover the finished episodes only.</div>' : ''}
 ${o.notes?.length ? `<div class="notes">${o.notes.map(esc).join('<br>')}</div>` : ''}
 ${verdictSection(o.findings?.comparisons, results)}

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ChromiumRenderer } from '../render/chromium-renderer';
+import type { ViewRenderer } from '../render/launch';
 import type { Renderer } from '../sim/camera';
 import type { RunResults } from '../results/schema';
 import { exportEpisode } from '../replay/export';
@@ -26,7 +26,7 @@ export interface WriteReportOptions {
   findings?: HtmlReportOptions['findings'];
 }
 
-const isChromium = (r: Renderer | undefined): r is ChromiumRenderer => typeof (r as { topDown?: unknown } | undefined)?.topDown === 'function';
+const isViewRenderer = (r: Renderer | undefined): r is ViewRenderer => typeof (r as { topDown?: unknown } | undefined)?.topDown === 'function';
 
 /**
  * Export clips of failed episodes (first N per policy) and write <dir>/report.html. A failure to
@@ -48,15 +48,15 @@ export async function writeHtmlReport(dir: string, results: RunResults, o: Write
   });
   let renderer: Renderer | undefined = o.renderer;
   let launched: Renderer | undefined;
-  if (picked.length && !isChromium(renderer) && o.launchRenderer) {
+  if (picked.length && !isViewRenderer(renderer) && o.launchRenderer) {
     try {
       launched = renderer = await o.launchRenderer();
     } catch (e) {
-      notes.push(`No browser for camera frames (${(e as Error).message.split('\n')[0]}): clips show the top-down only.`);
+      notes.push(`No renderer for camera frames (${(e as Error).message.split('\n')[0]}): clips show the top-down only.`);
     }
   }
-  const chromium = isChromium(renderer) ? renderer : null;
-  if (picked.length && !chromium && !notes.length) notes.push('No Chromium renderer: clips show the top-down only.');
+  const viewer = isViewRenderer(renderer) ? renderer : null;
+  if (picked.length && !viewer && !notes.length) notes.push('No renderer: clips show the top-down only.');
   try {
     const seen = new Map<string, number>();
     let k = 0;
@@ -69,7 +69,7 @@ export async function writeHtmlReport(dir: string, results: RunResults, o: Write
       if (k === 1 || k % 10 === 0) o.log?.(`report: exporting failure ${k}/${picked.length}`);
       try {
         const spec = replaySpec(loaded, row);
-        const e = await exportEpisode(loaded, spec, { renderer: chromium, gif: clip, filmstrip: clip, frames: Boolean(o.traceFrames) });
+        const e = await exportEpisode(loaded, spec, { renderer: viewer, gif: clip, filmstrip: clip, frames: Boolean(o.traceFrames) });
         if (!e.verify.ok) {
           notes.push(`REPLAY DIVERGED: ${row.policy} ${row.episodeId}: ${e.verify.message}`);
           o.log?.(`REPLAY DIVERGED: ${row.policy} ${row.episodeId}: ${e.verify.message}`);

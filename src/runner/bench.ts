@@ -2,7 +2,7 @@ import { resolveBaseline, type BaselineSpec } from '../compare';
 import type { BenchConfig } from '../config/config';
 import { specLabel } from '../policy/load';
 import { resolveProbes } from '../probes';
-import { launchDefaultRenderer } from '../render/launch';
+import { launchRenderer as launchResolved, launchRunRenderer, recordedRenderer } from '../render/launch';
 import { DEFAULT_REPORTERS, type ReportContext, type Reporter, type ReportFindings } from '../report/reporters';
 import type { RunResults } from '../results/schema';
 import { ConfigError } from '../util/errors';
@@ -51,10 +51,10 @@ export function checkBenchInputs(config: BenchConfig): BaselineSpec | undefined 
  */
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<BenchRun> {
   const baseline = checkBenchInputs(config);
-  const launchRenderer = opts.launchRenderer ?? launchDefaultRenderer;
+  const launch = opts.launchRenderer ?? launchResolved;
   // The sequential gate drives the episodes in blocks and stops each split once decided.
   const seq = config.gate?.sequential ? sequentialRun(config, baseline, { ...opts, ...(opts.onNotice ? { notice: opts.onNotice } : {}) }) : undefined;
-  let results = await runPlan(config, { ...opts, launchRenderer }, { ...opts, ...(seq ? { drive: seq.drive } : {}) });
+  let results = await runPlan(config, { ...opts, launchRenderer: launch }, { ...opts, ...(seq ? { drive: seq.drive } : {}) });
   const record = seq?.record();
   if (record) results = attachSequential(results, record, config.outputDir);
   const interrupted = Boolean(opts.shouldStop?.());
@@ -65,7 +65,11 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     ...(baseline ? { baseline } : {}),
     print: opts.print ?? (() => {}),
     log: opts.onNotice ?? (() => {}),
-    launchRenderer,
+    // Failure clips are drawn by the renderer the run used.
+    launchRenderer: async () => {
+      const rec = recordedRenderer(results.environment as { renderer?: Record<string, unknown> });
+      return rec && opts.launchRenderer ? opts.launchRenderer(rec) : launchRunRenderer(results.environment as { renderer?: Record<string, unknown> });
+    },
     found,
   };
   for (const r of opts.reporters ?? DEFAULT_REPORTERS) {

@@ -101,9 +101,17 @@ export function policyIdentity(info: PolicyInfo): Record<string, unknown> {
  * folder, device choice, shard, timeouts). Two runs with the same plan hash produce the same rows,
  * so resume and merge refuse to mix runs whose hashes differ.
  */
-export function planDescription(config: BenchConfig, profiles: Record<string, RobotProfile>, episodes: readonly EpisodeSpec[], policies: readonly PolicyInfo[]): Record<string, unknown> {
+export function planDescription(
+  config: BenchConfig,
+  profiles: Record<string, RobotProfile>,
+  episodes: readonly EpisodeSpec[],
+  policies: readonly PolicyInfo[],
+  render?: { kind: string; driver: string },
+): Record<string, unknown> {
   return {
-    planVersion: 2,
+    planVersion: 3,
+    // Who drew the frames (when a policy sees any): renderers and their drivers differ slightly.
+    renderer: render ? { kind: render.kind, driver: render.driver } : null,
     policies: policies.map(policyIdentity),
     episodesPerScene: config.episodesPerScene,
     endOnCollision: config.endOnCollision,

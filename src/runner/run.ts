@@ -8,7 +8,8 @@ import { episodeProfile, namedProfile, type RobotProfile, type RobotProfileInput
 import { VERSION } from '../version';
 import { ConfigError } from '../util/errors';
 import { probeEpisodes, probeImageTransform } from '../probes';
-import type { BenchConfig } from '../config/config';
+import type { BenchConfig, RendererChoice } from '../config/config';
+import { resolveRenderer, type ResolvedRenderer } from '../render/launch';
 import { runEpisodes, type LoopOptions } from './episode-loop';
 import { writeFileAtomic } from '../results/jsonl';
 import { planDescription, planHash, shardEpisodes, type Shard } from './plan';
@@ -23,8 +24,10 @@ export interface RunHooks {
   /** Awaited: a slow hook slows the run (tests use that to kill a run part-way). */
   onEpisode?: (row: EpisodeRow) => void | Promise<void>;
   onPolicyEnd?: (info: PolicyInfo, rows: EpisodeRow[]) => void;
-  /** Start the renderer lazily (only when some policy needs frames). */
-  launchRenderer?: () => Promise<Renderer>;
+  /** Start the renderer lazily (only when some policy needs frames), of the kind the plan resolved. */
+  launchRenderer?: (r: ResolvedRenderer) => Promise<Renderer>;
+  /** Resolve `config.renderer` (default: src/render/launch.ts, which probes WebGPU for `auto`). */
+  resolveRenderer?: (choice: RendererChoice) => Promise<ResolvedRenderer>;
   shouldStop?: () => boolean;
   /** Things worth telling the user (resuming, a renderer restart, a moved file). */
   onNotice?: (message: string) => void;
@@ -105,13 +108,8 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
       if (names.has(p.info.name)) throw new Error(`policies[${i}] (${specLabel(config.policies[i]!)}): duplicate policy name "${p.info.name}"`);
       names.add(p.info.name);
     }
-    // Which suites each policy runs (config `policySuites`, as Playwright's per-project testMatch).
-    const suiteNames = new Map(config.suites.map((f, i) => [f, suites[i]!.suite]));
-    const allowed = new Map(Object.entries(config.policySuites ?? {}).map(([p, files]) => [p, new Set(files.map((f) => suiteNames.get(f)))]));
-    const runs = (name: string, e: EpisodeSpec) => allowed.get(name)?.has(e.suite) ?? true;
+    const { runs, policyEpisodes, render, hash } = await identifyPlan(config, suites, allEpisodes, policies, hooks);
     const episodesOf = new Map(policies.map((p) => [p.info.name, episodes.filter((e) => runs(p.info.name, e))]));
-    const policyEpisodes = allowed.size ? Object.fromEntries(policies.map((p) => [p.info.name, allEpisodes.flatMap((e, k) => (runs(p.info.name, e) ? [k] : []))])) : undefined;
-    const hash = planHash({ ...planDescription(config, profiles, allEpisodes, policies.map((p) => p.info)), ...(policyEpisodes ? { policyEpisodes } : {}) });
     const planFile: PlanFile = {
       schemaVersion: 1,
       planHash: hash,
@@ -141,7 +139,12 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
         ...(opts.shard ? { shard: opts.shard } : {}),
         complete,
         config: { ...config, profiles },
-        environment: { node: process.version, platform: `${process.platform}-${process.arch}`, ...(renderer ? { renderer: renderer.describe() } : {}) },
+        environment: {
+          node: process.version,
+          platform: `${process.platform}-${process.arch}`,
+          // Run elsewhere (queue workers): the kind and driver the plan resolved, which every worker matched.
+          ...(renderer ? { renderer: renderer.describe() } : render ? { renderer: { kind: render.kind, driver: render.driver, ranOn: 'workers' } } : {}),
+        },
         policies: policies.map((p) => p.info),
         suites: suites.map((s) => ({ suite: s.suite, version: s.version, file: s.file, scenes: s.scenes.length, ...(s.profile ? { profile: s.profile } : {}) })),
         aggregates: aggregate(rows),
@@ -153,7 +156,8 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
     let finished = false;
     try {
       const todoOf = (name: string) => (hooks.shouldStop?.() ? [] : episodesOf.get(name)!.filter((e) => !out.done.has(rowKey(name, e.id))));
-      await executor.begin?.({ hash, config, ...(opts.shard ? { shard: opts.shard } : {}), episodes, work: policies.map((p) => ({ policy: p.info, episodes: todoOf(p.info.name) })) });
+      // Workers start the renderer the plan resolved (not their own `auto`).
+      await executor.begin?.({ hash, config: render ? { ...config, renderer: render.kind } : config, ...(opts.shard ? { shard: opts.shard } : {}), episodes, work: policies.map((p) => ({ policy: p.info, episodes: todoOf(p.info.name) })) });
       // One policy on the plan's episodes, or on those a drive picks (rows already there skipped).
       const runPolicy = async (policy: Policy, wanted?: readonly EpisodeSpec[]) => {
         // A drive may pick any episodes; a policy still runs only its own suites' episodes.
@@ -164,7 +168,7 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
         if (todo.length) {
           if (policy.info.needsImage && !renderer && executor.local) {
             if (!hooks.launchRenderer) throw new Error(`policy "${name}" needs camera frames: no renderer available`);
-            renderer = await hooks.launchRenderer();
+            renderer = await hooks.launchRenderer(render!);
           }
           hooks.onPolicyStart?.(policy.info, list.length, already);
           const got = await executor.run(policy, todo, {
@@ -205,6 +209,31 @@ export async function runPlan(config: BenchConfig, hooks: RunHooks = {}, opts: R
   } finally {
     for (const p of policies) await p.close();
   }
+}
+
+/**
+ * What identifies a plan: which suites each policy runs (config `policySuites`, as Playwright's
+ * per-project testMatch), the renderer when some policy sees frames (resolved here: frames differ
+ * between renderers), and the hash of it all. The coordinator and every queue worker call this,
+ * so they agree on the hash exactly when they would produce the same rows.
+ */
+export async function identifyPlan(
+  config: BenchConfig,
+  suites: readonly LoadedSuite[],
+  allEpisodes: readonly EpisodeSpec[],
+  policies: readonly Policy[],
+  hooks: Pick<RunHooks, 'resolveRenderer' | 'onNotice'> = {},
+): Promise<{ runs: (name: string, e: EpisodeSpec) => boolean; policyEpisodes?: Record<string, number[]>; render?: ResolvedRenderer; hash: string }> {
+  const { profiles } = planProfiles(config, suites);
+  const suiteNames = new Map(config.suites.map((f, i) => [f, suites[i]!.suite]));
+  const allowed = new Map(Object.entries(config.policySuites ?? {}).map(([p, files]) => [p, new Set(files.map((f) => suiteNames.get(f)))]));
+  const runs = (name: string, e: EpisodeSpec) => allowed.get(name)?.has(e.suite) ?? true;
+  const policyEpisodes = allowed.size ? Object.fromEntries(policies.map((p) => [p.info.name, allEpisodes.flatMap((e, k) => (runs(p.info.name, e) ? [k] : []))])) : undefined;
+  const needsFrames = policies.some((p) => p.info.needsImage && allEpisodes.some((e) => runs(p.info.name, e)));
+  const render = needsFrames ? await (hooks.resolveRenderer ?? resolveRenderer)(config.renderer) : undefined;
+  if (render?.fallback) hooks.onNotice?.(render.fallback);
+  const hash = planHash({ ...planDescription(config, profiles, allEpisodes, policies.map((p) => p.info), render), ...(policyEpisodes ? { policyEpisodes } : {}) });
+  return { runs, ...(policyEpisodes ? { policyEpisodes } : {}), ...(render ? { render } : {}), hash };
 }
 
 /** The episodes of the whole plan, in plan order: the base plan, then the probes' (their ids carry the probe name). */

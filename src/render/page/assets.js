@@ -9,6 +9,24 @@ const textures = new Map();
 const models = new Map();
 let loaders = null;
 
+// What differs where this module runs. The browser page uses three's loaders as they are; the
+// WebGPU renderer in Node (src/render/webgpu/) has no <img> and no workers, so it decodes images
+// itself and turns a model's image textures into data textures (setLoaderHooks).
+const hooks = {
+  /** url → Promise<Texture> of the decoded photo. */
+  imageTexture: (url) => new THREE.TextureLoader().loadAsync(url),
+  /** A loaded glTF scene → the scene to use (e.g. its textures re-made for the renderer). */
+  adaptModel: (scene) => scene,
+  /** Called with each new GLTFLoader (e.g. to register a plugin that loads its images). */
+  configureGltf: (loader) => loader,
+  /** Where the Draco decoder lives (null: Draco-compressed models cannot be loaded here). */
+  dracoPath: '/addons/libs/draco/',
+};
+
+export function setLoaderHooks(h) {
+  Object.assign(hooks, h);
+}
+
 /** GLTFLoader and the decoders it may need, imported on first use (most runs have no models). */
 function gltfModules() {
   loaders ??= Promise.all([
@@ -16,8 +34,11 @@ function gltfModules() {
     import('three/addons/loaders/DRACOLoader.js'),
     import('three/addons/libs/meshopt_decoder.module.js'),
   ]).then(([g, d, m]) => {
-    const draco = new d.DRACOLoader();
-    draco.setDecoderPath('/addons/libs/draco/');
+    let draco = null;
+    if (hooks.dracoPath) {
+      draco = new d.DRACOLoader();
+      draco.setDecoderPath(hooks.dracoPath);
+    }
     return { GLTFLoader: g.GLTFLoader, draco, meshopt: m.MeshoptDecoder };
   });
   return loaders;
@@ -32,7 +53,7 @@ function loadError(url, e) {
 export function loadTexture(url) {
   let p = textures.get(url);
   if (!p) {
-    p = new THREE.TextureLoader().loadAsync(url).then(
+    p = hooks.imageTexture(url).then(
       (tex) => {
         tex.colorSpace = THREE.SRGBColorSpace;
         tex.wrapS = tex.wrapT = THREE.RepeatWrapping;
@@ -72,12 +93,13 @@ function loadGltf(pm) {
       });
       const loader = new GLTFLoader(manager);
       loader.setResourcePath(DEP);
-      loader.setDRACOLoader(draco);
+      if (draco) loader.setDRACOLoader(draco);
+      hooks.configureGltf(loader);
       loader.setMeshoptDecoder(meshopt);
       return loader.loadAsync(pm.url).then(
         (gltf) => {
           if (!gltf.scene) throw new Error('the model has no scene');
-          return gltf.scene;
+          return hooks.adaptModel(gltf.scene);
         },
         (e) => {
           models.delete(pm.url);

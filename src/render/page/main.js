@@ -4,7 +4,7 @@
 // VM), so nothing is sent as JSON numbers and onboard frames are compressed losslessly.
 import * as THREE from 'three';
 import { buildScene, disposeScene } from './scene.js';
-import { makeRobot } from './objects.js';
+import { placeCamera, stageTopDown, hideRobot } from './views.js';
 import { encodeRgbaFlipped } from './qoi.js';
 import { installBilinearPcf } from './shadows.js';
 
@@ -90,47 +90,6 @@ function readInto(rt, w, h, out, off) {
   packRgb(pixelBuf, w, h, out, off);
 }
 
-const cameras = new Map();
-function perspective(fov, aspect) {
-  const key = fov + ':' + aspect;
-  let c = cameras.get(key);
-  if (!c) {
-    c = new THREE.PerspectiveCamera(fov, aspect, 0.02, 60);
-    c.up.set(0, 0, 1);
-    cameras.set(key, c);
-  }
-  return c;
-}
-
-/**
- * Onboard camera: at the robot's mount point, looking along its heading, pitched down.
- * Heading comes from the Rapier quaternion when present (cos = qw²-qz², sin = 2·qw·qz), so the
- * picture follows the exact physics state rather than a re-derived angle. The projection has the
- * lens's aspect (c.aspect, e.g. 16/9) and is drawn straight into the w×h target: a 16:9 view
- * squashed to 224², as cv2.resize of a 1280×720 frame gives; without it, the target's aspect.
- */
-function placeCamera(c) {
-  const cam = perspective(c.fov, c.aspect ?? c.w / c.h);
-  let co, si;
-  const q2 = c.qw * c.qw + c.qz * c.qz;
-  if (Number.isFinite(q2) && q2 > 0.5) {
-    co = (c.qw * c.qw - c.qz * c.qz) / q2;
-    si = (2 * c.qw * c.qz) / q2;
-  } else {
-    co = Math.cos(c.yaw);
-    si = Math.sin(c.yaw);
-  }
-  const px = c.x + co * c.mountForward;
-  const py = c.y + si * c.mountForward;
-  const pz = c.mountHeight;
-  const p = (c.pitchDeg * Math.PI) / 180;
-  const cp = Math.cos(p), sp = Math.sin(p);
-  cam.position.set(px, py, pz);
-  cam.lookAt(px + co * cp, py + si * cp, pz - sp);
-  cam.updateMatrixWorld(true);
-  return cam;
-}
-
 /**
  * Render a batch of onboard cameras. payload: { scenes, drop, cams: [{key,x,y,yaw,qz,qw,w,h,
  * mountHeight,mountForward,pitchDeg,fov,aspect}], readback }. Returns { b64, sizes, ms }: b64 holds the
@@ -150,7 +109,7 @@ async function render(payload) {
   let last = null;
   for (const c of cams) {
     const scene = getScene(c.key);
-    if (scene.userData.robot) scene.userData.robot.visible = false;
+    hideRobot(scene);
     const rt = renderTarget(c.w, c.h);
     renderInto(scene, placeCamera(c), rt);
     last = rt;
@@ -178,132 +137,19 @@ async function render(payload) {
   return { b64, sizes, ms: performance.now() - t0 };
 }
 
-/** A flat ribbon along a polyline (WebGL lines are 1 px wide whatever linewidth says). */
-function ribbon(points, width, z, colour, depthTest = false) {
-  const pos = [];
-  const idx = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const a = points[i], b = points[i + 1];
-    const dx = b.x - a.x, dy = b.y - a.y;
-    const len = Math.hypot(dx, dy);
-    if (len < 1e-9) continue;
-    const nx = (-dy / len) * width / 2, ny = (dx / len) * width / 2;
-    const base = pos.length / 3;
-    pos.push(a.x + nx, a.y + ny, z, a.x - nx, a.y - ny, z, b.x + nx, b.y + ny, z, b.x - nx, b.y - ny, z);
-    idx.push(base, base + 1, base + 2, base + 1, base + 3, base + 2);
-  }
-  const g = new THREE.BufferGeometry();
-  g.setAttribute('position', new THREE.Float32BufferAttribute(pos, 3));
-  g.setIndex(idx);
-  const m = new THREE.MeshBasicMaterial({ color: colour, depthTest, side: THREE.DoubleSide });
-  const mesh = new THREE.Mesh(g, m);
-  mesh.renderOrder = 10;
-  return mesh;
-}
-
-function disc(x, y, r, z, colour, order = 11, depthTest = false) {
-  const m = new THREE.Mesh(new THREE.CircleGeometry(r, 20), new THREE.MeshBasicMaterial({ color: colour, depthTest }));
-  m.position.set(x, y, z);
-  m.renderOrder = order;
-  return m;
-}
-
-/** A closed outline (polygon) as ribbons, each side lengthened by half the width so corners close. */
-function outline(points, width, z, colour) {
-  const g = new THREE.Group();
-  for (let i = 0; i < points.length; i++) {
-    const a = points[i], b = points[(i + 1) % points.length];
-    const L = Math.hypot(b.x - a.x, b.y - a.y);
-    if (L < 1e-9) continue;
-    const ex = ((b.x - a.x) / L) * width / 2, ey = ((b.y - a.y) / L) * width / 2;
-    g.add(ribbon([{ x: a.x - ex, y: a.y - ey }, { x: b.x + ex, y: b.y + ey }], width, z, colour));
-  }
-  return g;
-}
-
-/** The target's footprint outline: a rotated rectangle, or a circle. */
-function footprintOutline(f, width, colour) {
-  if (f.shape === 'rect') {
-    const c = Math.cos(f.yaw), s = Math.sin(f.yaw);
-    const pts = [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([u, v]) => ({ x: f.x + c * u * f.hx - s * v * f.hy, y: f.y + s * u * f.hx + c * v * f.hy }));
-    return outline(pts, width, 0.72, colour);
-  }
-  const m = new THREE.Mesh(new THREE.RingGeometry(f.r - width / 2, f.r + width / 2, 48), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
-  m.position.set(f.x, f.y, 0.72);
-  m.renderOrder = 10;
-  return m;
-}
-
-function ring(x, y, r, w, z, colour) {
-  const m = new THREE.Mesh(new THREE.RingGeometry(r - w, r, 40), new THREE.MeshBasicMaterial({ color: colour, depthTest: false }));
-  m.position.set(x, y, z);
-  m.renderOrder = 9;
-  return m;
-}
-
 /**
- * Orthographic view from above: x to the right, y up. payload: { scenes, drop, key, w, h, path,
- * contacts, robot: {x,y,qz,qw,yaw}, profile, goal, margin, footprint }. Returns { b64 }.
+ * Orthographic view from above (views.js stages it). payload: { scenes, drop, key, w, h, path,
+ * contacts, robot, profile, goal, margin, footprint }. Returns { b64 } (packed RGB, top row first).
  */
 async function topDown(payload) {
   await syncScenes(payload);
   const scene = getScene(payload.key);
-  const { x0, y0, x1, y1 } = scene.userData.bounds;
-  const w = payload.w, h = payload.h;
-  const m = payload.margin ?? 0.15;
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  let hw = (x1 - x0) / 2 + m, hh = (y1 - y0) / 2 + m;
-  // Keep metres square in pixels: grow the shorter side to the image's aspect.
-  if (hw / hh > w / h) hh = (hw * h) / w;
-  else hw = (hh * w) / h;
-  const cam = new THREE.OrthographicCamera(-hw, hw, hh, -hh, 0.1, 50);
-  cam.position.set(cx, cy, 20);
-  cam.up.set(0, 1, 0);
-  cam.lookAt(cx, cy, 0);
-  cam.updateMatrixWorld(true);
-
-  const overlay = new THREE.Group();
-  const s = Math.max(hw, hh) / 160; // ≈ 1 px at 320 px
-  // The target's collider outline (sky blue, the replay viewer's target colour).
-  if (payload.footprint) overlay.add(footprintOutline(payload.footprint, Math.max(0.008, 2 * s), '#38bdf8'));
-  if (payload.goal) overlay.add(ring(payload.goal.x, payload.goal.y, payload.goal.radius, Math.max(0.01, 2 * s), 0.7, '#22c55e'));
-  const path = payload.path ?? [];
-  // The path lies on the floor (depth-tested) so the robot at its end is drawn over it.
-  if (path.length >= 2) overlay.add(ribbon(path, Math.max(0.012, 3 * s), 0.004, '#1e6cff', true));
-  if (path.length >= 1) overlay.add(disc(path[0].x, path[0].y, Math.max(0.015, 4 * s), 0.005, '#1e6cff', 11, true));
-  for (const c of payload.contacts ?? []) overlay.add(disc(c.x, c.y, Math.max(0.018, 5 * s), 0.74, '#ff1a1a', 12));
-  scene.add(overlay);
-
-  // The robot, built for this profile and kept with the scene.
-  let robot = null;
-  if (payload.robot) {
-    const rkey = JSON.stringify(payload.profile);
-    if (scene.userData.robotKey !== rkey) {
-      if (scene.userData.robot) {
-        scene.remove(scene.userData.robot);
-        disposeScene(scene.userData.robot);
-      }
-      scene.userData.robot = makeRobot(payload.profile);
-      scene.userData.robotKey = rkey;
-      scene.add(scene.userData.robot);
-    }
-    robot = scene.userData.robot;
-    const r = payload.robot;
-    const q2 = r.qw * r.qw + r.qz * r.qz;
-    const yaw = Number.isFinite(q2) && q2 > 0.5 ? Math.atan2(2 * r.qw * r.qz, r.qw * r.qw - r.qz * r.qz) : r.yaw;
-    robot.position.set(r.x, r.y, 0);
-    robot.rotation.set(0, 0, yaw);
-    robot.visible = true;
-  }
-  const rt = renderTarget(w, h);
-  scene.userData.ceiling.visible = false; // looking in from above
-  renderInto(scene, cam, rt);
-  scene.userData.ceiling.visible = true;
-  const out = new Uint8Array(w * h * 3);
-  readInto(rt, w, h, out, 0);
-  scene.remove(overlay);
-  disposeScene(overlay);
-  if (robot) robot.visible = false;
+  const { camera, done } = stageTopDown(scene, payload);
+  const rt = renderTarget(payload.w, payload.h);
+  renderInto(scene, camera, rt);
+  const out = new Uint8Array(payload.w * payload.h * 3);
+  readInto(rt, payload.w, payload.h, out, 0);
+  done();
   return { b64: toBase64(out) };
 }
 
