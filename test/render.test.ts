@@ -1,51 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Scene } from '../src/scene/schema';
-import { DEFAULT_PROFILE } from '../src/sim/profile';
-import type { RobotPose } from '../src/sim/world';
 import { ConfigError } from '../src/util/errors';
-import { ChromiumRenderer, sceneKeyOf } from '../src/render/chromium-renderer';
+import { ChromiumRenderer } from '../src/render/chromium-renderer';
 import { RendererCrashedError } from '../src/render/errors';
 import { applySensorNoise } from '../src/render/noise';
 import { decodePng, encodePng } from '../src/image/png';
-import type { CameraRequest } from '../src/sim/camera';
 import type { Frame } from '../src/image/frame';
-
-// A pure-red bottle 1.5 m ahead of the robot, a box off to the right so the view is not empty.
-function makeScene(targetY = 0): Scene {
-  return Scene.parse({
-    id: 'render_test',
-    family: 'test',
-    split: 'in-distribution',
-    room: { min: [-1, -1.5], max: [3, 1.5] },
-    robot: { start: { x: 0, y: 0, yaw: 0 } },
-    obstacles: [{ id: 'b', kind: 'box', size: [0.3, 0.3, 0.3], pose: { x: 1.2, y: -0.9, yaw: 0.3 } }],
-    target: { kind: 'bottle', pose: { x: 1.5, y: targetY, yaw: 0 }, colour: '#ff0000' },
-    instruction: { text: 'go to the bottle', side: 'left' },
-    goal: { x: 1.25, y: targetY, radius: 0.2 },
-    timeLimit: 17,
-  });
-}
-
-const pose = (x: number, y: number, yaw: number): RobotPose => ({ x, y, yaw, qz: Math.sin(yaw / 2), qw: Math.cos(yaw / 2) });
-const req = (scene: Scene, p: RobotPose): CameraRequest => ({ scene, sceneKey: sceneKeyOf(scene), pose: p, profile: DEFAULT_PROFILE });
-
-/** Pixels that are clearly the red bottle (lit or shaded), and their mean column. */
-function redStats(f: Frame): { count: number; meanX: number } {
-  let count = 0;
-  let sx = 0;
-  for (let i = 0, p = 0; i < f.data.length; i += 3, p++) {
-    const r = f.data[i]!, g = f.data[i + 1]!, b = f.data[i + 2]!;
-    if (r > 90 && r > 2.2 * g && r > 2.2 * b) {
-      count++;
-      sx += p % f.width;
-    }
-  }
-  return { count, meanX: count ? sx / count : NaN };
-}
-
-function sameBytes(a: Frame, b: Frame): boolean {
-  return a.width === b.width && a.height === b.height && Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) === 0;
-}
+import { makeScene, pictureSanity, pose, req, sameBytes } from './helpers/render';
 
 describe('ChromiumRenderer (real headless Chromium)', () => {
   let r: ChromiumRenderer;
@@ -66,36 +26,7 @@ describe('ChromiumRenderer (real headless Chromium)', () => {
     expect(String(d.glRenderer).length).toBeGreaterThan(3);
   });
 
-  it('sees the red target ahead in the middle of the image, and not when turned away', async () => {
-    const [ahead, away] = await r.render([req(scene, pose(0, 0, 0)), req(scene, pose(0, 0, Math.PI))]);
-    facing = ahead!;
-    expect(ahead!.width).toBe(224);
-    expect(ahead!.height).toBe(224);
-    expect(ahead!.data.length).toBe(224 * 224 * 3);
-    const a = redStats(ahead!);
-    expect(a.count).toBeGreaterThan(80);
-    expect(a.meanX).toBeGreaterThan(224 * 0.4);
-    expect(a.meanX).toBeLessThan(224 * 0.6);
-    expect(redStats(away!).count).toBe(0);
-  });
-
-  it('puts a target on the robot\'s left (+y) in the left half of the image', async () => {
-    const left = makeScene(0.6);
-    const [f] = await r.render([req(left, pose(0, 0, 0))]);
-    const s = redStats(f!);
-    expect(s.count).toBeGreaterThan(50);
-    expect(s.meanX).toBeLessThan(224 * 0.4);
-  });
-
-  it('top-down view changes with the path', async () => {
-    const a = await r.topDown(scene, [{ x: 0, y: 0 }, { x: 0.6, y: 0.5 }, { x: 1.2, y: 0 }]);
-    const b = await r.topDown(scene, [{ x: 0, y: 0 }, { x: 0.6, y: -0.5 }, { x: 1.2, y: 0 }]);
-    const c = await r.topDown(scene, [{ x: 0, y: 0 }, { x: 0.6, y: 0.5 }, { x: 1.2, y: 0 }]);
-    expect(a.width).toBe(320);
-    expect(a.data.length).toBe(320 * 320 * 3);
-    expect(sameBytes(a, b)).toBe(false);
-    expect(sameBytes(a, c)).toBe(true);
-  });
+  pictureSanity(() => r, (f) => (facing = f));
 
   it('gives bit-identical frames in a second launch, and relaunches itself with autoRestart', async () => {
     const poses = [pose(0, 0, 0), pose(0.4, 0.3, -0.4), pose(1.0, -0.5, 2.0)];

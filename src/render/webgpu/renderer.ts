@@ -63,6 +63,8 @@ export class WebGpuRenderer implements Renderer {
   private server: PageServer | undefined;
   private assets: AssetHost | undefined;
   private lost: string | null = null;
+  /** Devices we destroyed ourselves (close, restart): their loss is not a crash. */
+  private readonly retired = new WeakSet<GPUDevice>();
   private closed = false;
   private restarts = 0;
   /** One call at a time: scenes and targets are shared between calls. */
@@ -87,9 +89,12 @@ export class WebGpuRenderer implements Renderer {
     renderer.outputColorSpace = THREE.SRGBColorSpace;
     renderer.shadowMap.enabled = true;
     renderer.shadowMap.type = THREE.PCFShadowMap;
-    this.dawn.device.lost.then((info) => {
-      if (!this.closed) this.lost ??= `the WebGPU device was lost (${info.message || info.reason})`;
-    });
+    // A lost device (driver reset, out of memory) makes the next call a RendererCrashedError, which
+    // the episode loop answers with restart(); our own destroy() on close/restart is not a loss.
+    const device = this.dawn.device;
+    (renderer as unknown as { onDeviceLost: (info: { message?: string; reason?: string }) => void }).onDeviceLost = (info) => {
+      if (!this.closed && !this.retired.has(device)) this.lost ??= `the WebGPU device was lost (${info.message || info.reason || 'unknown reason'})`;
+    };
     this.renderer = renderer;
   }
 
@@ -121,7 +126,15 @@ export class WebGpuRenderer implements Renderer {
   private teardown(): void {
     this.dropAll();
     this.renderer?.dispose();
-    this.dawn?.device.destroy();
+    if (this.dawn) {
+      this.retired.add(this.dawn.device);
+      this.dawn.device.destroy();
+    }
+  }
+
+  /** Destroy the device as a driver reset would (tests: the next call fails, restart() recovers). */
+  loseDevice(): void {
+    this.dawn.device.destroy();
   }
 
   /** A fresh device and renderer (after a lost device); scenes are rebuilt on demand. */
@@ -238,7 +251,11 @@ export class WebGpuRenderer implements Renderer {
   }
 
   private guard<T>(p: Promise<T>): Promise<T> {
-    return p.catch((e: unknown) => {
+    return p.catch(async (e: unknown) => {
+      if (e instanceof RendererCrashedError) throw e;
+      // A call that failed because the device went away may fail before `lost` resolves: give it a moment.
+      const device = this.dawn?.device;
+      if (!this.lost && device) await Promise.race([device.lost, new Promise((r) => setTimeout(r, 50))]);
       if (this.lost) throw new RendererCrashedError(`WebGPU renderer crashed while rendering: ${this.lost}`, e);
       throw e;
     });
