@@ -93,7 +93,8 @@ describe('policy faults become error rows, never successes or failures', () => {
 describe('renderer crash', () => {
   it('the browser killed mid-run is restarted and the episodes in flight redone: same results as a clean run', async () => {
     const { dir, suite } = miniSetup('simgate-crash-');
-    const args = (out: string) => ['run', '--policy', 'policies/demo-simple-finetuned', '--suite', suite, '--episodes-per-scene', '1', '--batch', '2', '--out', out];
+    // Chromium: a browser process to kill (the WebGPU renderer's lost device: render-webgpu.test.ts).
+    const args = (out: string) => ['run', '--policy', 'policies/demo-simple-finetuned', '--suite', suite, '--episodes-per-scene', '1', '--batch', '2', '--renderer', 'chromium', '--out', out];
     const clean = join(dir, 'clean');
     const crashed = join(dir, 'crashed');
     const run = startCli(args(crashed), { SIMGATE_SLOW_MS: '300' });

@@ -17,7 +17,7 @@ import { replaySpec } from '../src/replay/load';
 import { cameraRequest, posesFor } from '../src/replay/prepare';
 import { resimulate } from '../src/replay/simulate';
 import type { EpisodeTrace } from '../src/sim/trace';
-import { ChromiumRenderer } from '../src/render/chromium-renderer';
+import { launchDefaultRenderer } from '../src/render/launch';
 import { killChildren, startCli } from './runner-helpers';
 import { tempDir } from './helpers/suites';
 
@@ -55,10 +55,11 @@ describe('simgate offline export (sim episodes → V6 files)', () => {
     expect((f.get('images') as InstanceType<typeof h5wasm.Dataset>).filters.map((x) => x.name)).toContain('deflate');
     f.close();
 
-    // Frame 0 is exactly what the camera renders at that pose (RGB, not BGR).
+    // Frame 0 is exactly what the camera renders at that pose (RGB, not BGR), with the renderer
+    // the export used (the default, `auto`).
     const loaded = readResults(run);
     const spec = replaySpec(loaded, row);
-    const renderer = await ChromiumRenderer.launch({});
+    const renderer = await launchDefaultRenderer();
     try {
       const profile = { ...spec.profile, camera: { ...spec.profile.camera, width: 320, height: 180, aspect: 320 / 180 } };
       const start = posesFor(spec, await resimulate(spec.scene, spec.profile, spec.actionMode, spec.trace))[0]!;

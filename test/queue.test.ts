@@ -155,7 +155,7 @@ describe('simgate run --queue with simgate worker', () => {
     expect(r.stderr).toMatch(/hint: Run workers from the same checkout/);
   }, 120_000);
 
-  it('an image policy: the workers render their own frames; rows identical to a local run with Chromium', async () => {
+  it('an image policy: the workers render their own frames, with the renderer the run resolved; rows identical to a local run', async () => {
     const { dir, suite } = miniSetup('simgate-queue-image-', 4);
     const policies = ['policies/demo-simple-finetuned', 'oracle'];
     const out = join(dir, 'queued');
@@ -167,8 +167,10 @@ describe('simgate run --queue with simgate worker', () => {
     await reference;
     expect(r.code === 0 || r.code === 1, r.stderr).toBe(true); // 1: errored episodes, which the local run must then have too
     expect(normalised(readResults(out))).toBe(normalised(readResults(local)));
-    // The coordinator started no browser: its results name no renderer.
-    expect(readResults(out).environment.renderer).toBeUndefined();
+    // The coordinator started no renderer: its results name the kind and driver the plan resolved
+    // (part of the plan hash every worker matched), which the local run used too.
+    const localRenderer = readResults(local).environment.renderer as { kind: string; driver: string };
+    expect(readResults(out).environment.renderer).toEqual({ kind: localRenderer.kind, driver: localRenderer.driver, ranOn: 'workers' });
   }, 180_000);
 
   it('Redis unreachable: run --queue and worker exit 2 with an error naming the URL', async () => {

@@ -17,6 +17,8 @@ import { ConfigError } from '../src/util/errors';
 import { canonicalJson, sha256 } from '../src/util/hash';
 import { encodePng } from '../src/image/png';
 import { ChromiumRenderer, sceneKeyOf } from '../src/render/chromium-renderer';
+import { WebGpuRenderer } from '../src/render/webgpu/renderer';
+import { probeWebGpu, type ViewRenderer } from '../src/render/launch';
 import { startPageServer } from '../src/render/server';
 import { contactPoint } from '../src/replay/geometry';
 import type { Frame } from '../src/image/frame';
@@ -236,18 +238,25 @@ describe('scene assets: loading', () => {
   });
 });
 
-describe('scene assets: rendering (real headless Chromium)', () => {
+// Both renderers draw user assets (the WebGPU one decodes photos and glTF images in Node).
+const webgpu = 'driver' in (await probeWebGpu());
+const RENDERERS: [string, (o?: { pages?: number }) => Promise<ViewRenderer>][] = [
+  ['Chromium', (o) => ChromiumRenderer.launch(o ?? {})],
+  ...(webgpu || process.env.SIMGATE_REQUIRE_WEBGPU === '1' ? [['WebGPU', () => WebGpuRenderer.launch()] as [string, () => Promise<ViewRenderer>]] : []),
+];
+
+describe.each(RENDERERS)('scene assets: rendering (%s)', (_name, launch) => {
   const dir = mkdtempSync(join(tmpdir(), 'simgate-assets-'));
   writeAssets(dir);
   const suite = loadSuite(writeSuiteFile(dir, [withAssets, plain]));
   const scene = suite.scenes[0]!;
   const key = suite.sceneHashes.with_assets!;
   const req = (p: RobotPose, profile: RobotProfile = DEFAULT_PROFILE) => ({ scene, sceneKey: key, pose: p, profile });
-  let r: ChromiumRenderer;
+  let r: ViewRenderer;
   let first: Frame;
 
   beforeAll(async () => {
-    r = await ChromiumRenderer.launch();
+    r = await launch();
   }, 120_000);
   afterAll(async () => {
     await r?.close();
@@ -272,7 +281,7 @@ describe('scene assets: rendering (real headless Chromium)', () => {
     const poses = [pose(0.2, -0.1, 0.1), pose(0, 0, 0), pose(0.5, 0.3, -0.3)];
     const batch = await r.render(poses.map((p) => req(p)));
     expect(sameBytes(batch[1]!, first)).toBe(true);
-    const r2 = await ChromiumRenderer.launch({ pages: 2 });
+    const r2 = await launch({ pages: 2 });
     try {
       const again = await r2.render(poses.map((p) => req(p)));
       again.forEach((f, i) => expect(sameBytes(f, batch[i]!)).toBe(true));

@@ -118,11 +118,14 @@ export interface OpenDawnOptions {
 export async function openDawn(opts: OpenDawnOptions = {}): Promise<DawnDevice> {
   const m = await loadModule();
   installGlobals(m);
-  const userIcd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
-  // The system's drivers first (a GPU, or lavapipe), then Chromium's SwiftShader. A user-set
-  // VK_ICD_FILENAMES is respected as the only choice.
+  const saved = { VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES, VK_DRIVER_FILES: process.env.VK_DRIVER_FILES };
+  // SIMGATE_VK_ICD points Dawn (only) at one Vulkan driver manifest; Chromium keeps its own.
+  const userVar = process.env.SIMGATE_VK_ICD ? 'SIMGATE_VK_ICD' : saved.VK_ICD_FILENAMES ? 'VK_ICD_FILENAMES' : saved.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : undefined;
+  const userIcd = userVar ? process.env[userVar] : undefined;
+  // The system's drivers first (a GPU, or lavapipe), then Chromium's SwiftShader. A driver the
+  // user named is the only choice.
   const attempts: { icd: string | undefined; label: string }[] = userIcd
-    ? [{ icd: userIcd, label: `VK_ICD_FILENAMES=${userIcd}` }]
+    ? [{ icd: userIcd, label: `${userVar}=${userIcd}` }]
     : [
         { icd: undefined, label: 'the system Vulkan drivers' },
         ...(existsSync(CHROMIUM_SWIFTSHADER_ICD) ? [{ icd: CHROMIUM_SWIFTSHADER_ICD, label: `SwiftShader (${CHROMIUM_SWIFTSHADER_ICD})` }] : []),
@@ -147,7 +150,11 @@ export async function openDawn(opts: OpenDawnOptions = {}): Promise<DawnDevice> 
     }
     if (found.some((f) => order[0] === f.kind)) break;
   }
-  if (userIcd === undefined) useIcd(undefined);
+  // Put the environment back as it was: Chromium, started later, reads it too.
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   for (const kind of order) {
     const f = found.find((x) => x.kind === kind);
     if (!f) continue;

@@ -37,6 +37,19 @@ let hooksSet = false;
 function installLoaderHooks(): void {
   if (hooksSet) return;
   hooksSet = true;
+  // three's FileLoader reports download progress with ProgressEvent, which Node 20 lacks.
+  const g = globalThis as { ProgressEvent?: unknown };
+  g.ProgressEvent ??= class ProgressEvent extends Event {
+    readonly lengthComputable: boolean;
+    readonly loaded: number;
+    readonly total: number;
+    constructor(type: string, init: { lengthComputable?: boolean; loaded?: number; total?: number } = {}) {
+      super(type);
+      this.lengthComputable = init.lengthComputable ?? false;
+      this.loaded = init.loaded ?? 0;
+      this.total = init.total ?? 0;
+    }
+  };
   setLoaderHooks({
     imageTexture: async (url: string) => photoTexture(decodeImage(await fetchBytes(url), url)),
     configureGltf: (loader: { register(p: (parser: { textureLoader: unknown }) => { name: string }): void }) =>
