@@ -12,7 +12,7 @@ export { defineConfig, parseConfig, loadConfig, type BenchConfig, type BenchConf
 export { runBench, checkBenchInputs, type BenchRun, type BenchStatus, type BenchOptions } from './runner/bench';
 export { runPlan, type RunHooks, type RunOptions } from './runner/run';
 export { DEFAULT_REPORTERS, tablesReporter, failuresReporter, htmlReporter, probesReporter, variantsReporter, gateReporter, leaderboardReporter, type Reporter, type ReportContext, type ReportFindings } from './report/reporters';
-export { launchDefaultRenderer } from './render/launch';
+export { launchDefaultRenderer, launchRenderer, resolveRenderer, type ResolvedRenderer, type ViewRenderer } from './render/launch';
 export { parseShard, shardEpisodes } from './runner/plan';
 export { mergeResults } from './runner/merge';
 

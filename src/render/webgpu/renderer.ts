@@ -74,6 +74,8 @@ export class WebGpuRenderer implements Renderer {
   private readonly building = new Map<string, Promise<THREE.Scene>>();
   private readonly targets = new Map<string, Target>();
   private server: PageServer | undefined;
+  /** Reused for readbacks (grown when a batch needs more). */
+  private readBuffer: GPUBuffer | undefined;
   private assets: AssetHost | undefined;
   private lost: string | null = null;
   /** Devices we destroyed ourselves (close, restart): their loss is not a crash. */
@@ -129,6 +131,8 @@ export class WebGpuRenderer implements Renderer {
   }
 
   private dropAll(): void {
+    this.readBuffer?.destroy();
+    this.readBuffer = undefined;
     for (const sc of this.scenes.values()) disposeScene(sc);
     this.scenes.clear();
     this.building.clear();
@@ -245,22 +249,48 @@ export class WebGpuRenderer implements Renderer {
     return t.rt;
   }
 
-  /** A render target's pixels (rows padded to 256 bytes by WebGPU, top row first) → packed RGB. */
-  private async read(rt: THREE.RenderTarget, w: number, h: number): Promise<Uint8Array> {
-    const px = (await this.renderer.readRenderTargetPixelsAsync(rt, 0, 0, w, h)) as Uint8Array;
-    const stride = Math.ceil((w * 4) / 256) * 256;
-    if (px.length < stride * (h - 1) + w * 4) throw new Error(`webgpu readback returned ${px.length} bytes for ${w}×${h}`);
-    const out = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) {
-      let s = y * stride;
-      let d = y * w * 3;
-      for (let x = 0; x < w; x++, s += 4, d += 3) {
-        out[d] = px[s]!;
-        out[d + 1] = px[s + 1]!;
-        out[d + 2] = px[s + 2]!;
-      }
+  /**
+   * Read render targets back as packed RGB frames (rows top first): every texture is copied into
+   * one mapped buffer by one command buffer, and mapped once. three's readRenderTargetPixelsAsync
+   * makes a buffer, a submit and a map per target, which at batch 32 costs more than the drawing.
+   */
+  private async readAll(rts: readonly { rt: THREE.RenderTarget; w: number; h: number }[]): Promise<Uint8Array[]> {
+    const device = this.dawn.device;
+    const backend = (this.renderer as unknown as { backend: { get(o: object): { texture: GPUTexture } } }).backend;
+    const layout = rts.map((t) => ({ stride: Math.ceil((t.w * 4) / 256) * 256, ...t }));
+    const offsets: number[] = [];
+    let size = 0;
+    for (const l of layout) {
+      offsets.push(size);
+      size += l.stride * l.h;
     }
-    return out;
+    if (!this.readBuffer || this.readBuffer.size < size) {
+      this.readBuffer?.destroy();
+      this.readBuffer = device.createBuffer({ size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    }
+    const buffer = this.readBuffer;
+    const enc = device.createCommandEncoder();
+    layout.forEach((l, i) => enc.copyTextureToBuffer({ texture: backend.get(l.rt.texture).texture }, { buffer, offset: offsets[i]!, bytesPerRow: l.stride }, { width: l.w, height: l.h }));
+    device.queue.submit([enc.finish()]);
+    await buffer.mapAsync(GPUMapMode.READ, 0, size);
+    try {
+      const px = new Uint8Array(buffer.getMappedRange(0, size));
+      return layout.map((l, i) => {
+        const out = new Uint8Array(l.w * l.h * 3);
+        for (let y = 0; y < l.h; y++) {
+          let s = offsets[i]! + y * l.stride;
+          let d = y * l.w * 3;
+          for (let x = 0; x < l.w; x++, s += 4, d += 3) {
+            out[d] = px[s]!;
+            out[d + 1] = px[s + 1]!;
+            out[d + 2] = px[s + 2]!;
+          }
+        }
+        return out;
+      });
+    } finally {
+      buffer.unmap();
+    }
   }
 
   private guard<T>(p: Promise<T>): Promise<T> {
@@ -317,7 +347,7 @@ export class WebGpuRenderer implements Renderer {
           await this.renderer.readRenderTargetPixelsAsync(last.rt, 0, 0, 1, 1); // waits for the queue
           return { frames: [], pageMs: performance.now() - t0 };
         }
-        const data = await Promise.all(rts.map((t) => this.read(t.rt, t.w, t.h)));
+        const data = await this.readAll(rts);
         const frames: Frame[] = data.map((d, i) => ({ width: rts[i]!.w, height: rts[i]!.h, data: d }));
         const pageMs = performance.now() - t0;
         if (this.opts.sensorNoise !== false) applyRequestNoise(frames, requests);
@@ -343,7 +373,7 @@ export class WebGpuRenderer implements Renderer {
           this.renderer.setRenderTarget(rt);
           this.renderer.render(sc, camera);
           this.renderer.setRenderTarget(null);
-          return { width: req.w, height: req.h, data: await this.read(rt, req.w, req.h) };
+          return { width: req.w, height: req.h, data: (await this.readAll([{ rt, w: req.w, h: req.h }]))[0]! };
         } finally {
           done();
         }
