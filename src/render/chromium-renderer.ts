@@ -3,6 +3,7 @@ import type { Scene } from '../scene/schema';
 import { TARGET_HEIGHT, TARGET_RADIUS } from '../scene/geometry';
 import { ConfigError } from '../util/errors';
 import { sceneKeyOf } from './scene-key';
+import { cameraPose } from './camera-pose';
 import { launchBrowser, type BrowserHost, type BrowserOptions } from './browser';
 import { RendererCrashedError } from './errors';
 import { applyRequestNoise } from './noise';
@@ -44,22 +45,6 @@ interface PageState {
   queue: Promise<unknown>;
 }
 
-interface CamPayload {
-  key: string;
-  x: number;
-  y: number;
-  yaw: number;
-  qz: number;
-  qw: number;
-  w: number;
-  h: number;
-  mountHeight: number;
-  mountForward: number;
-  pitchDeg: number;
-  fov: number;
-  /** Lens aspect (width/height) when it differs from w/h (the profile's camera.aspect); null = w/h. */
-  aspect: number | null;
-}
 
 /** A scene for the page: key, JSON, and what Node knows that the page needs (collider dimensions, asset URLs). */
 type SceneUpload = [string, Scene, { targetRadius: number; targetHeight: number; assets?: PageAssets }];
@@ -250,25 +235,7 @@ export class ChromiumRenderer implements Renderer {
   private async runBatch(ps: PageState, reqs: readonly CameraRequest[], readback: boolean): Promise<{ frames: Frame[]; pageMs: number }> {
     const scenes = new Map<string, Scene>();
     for (const r of reqs) if (!scenes.has(r.sceneKey)) scenes.set(r.sceneKey, r.scene);
-    const cams: CamPayload[] = reqs.map((r) => {
-      const c = r.profile.camera;
-      const a = r.scene.appearance.camera;
-      return {
-        key: r.sceneKey,
-        x: r.pose.x,
-        y: r.pose.y,
-        yaw: r.pose.yaw,
-        qz: r.pose.qz,
-        qw: r.pose.qw,
-        w: c.width,
-        h: c.height,
-        mountHeight: c.mountHeight + a.heightOffset,
-        mountForward: c.mountForward,
-        pitchDeg: c.pitchDeg + a.pitchOffsetDeg,
-        fov: c.fovDeg,
-        aspect: c.aspect ?? null,
-      };
-    });
+    const cams = reqs.map(cameraPose);
     return this.onPage(ps, async () => {
       const { upload, drop, commit } = this.plan(ps, scenes);
       const res = await ps.page.evaluate((p) => window.__simgate.render(p), { scenes: upload, drop, cams, readback });

@@ -16,6 +16,7 @@ import { applyRequestNoise } from '../noise';
 import { startPageServer, type PageServer } from '../server';
 import { topDownRequest, type TopDownOptions } from '../top-down';
 import { sceneKeyOf } from '../scene-key';
+import { cameraPose } from '../camera-pose';
 import { buildScene, disposeScene } from '../page/scene.js';
 import { hideRobot, placeCamera, stageTopDown } from '../page/views.js';
 import { setLoaderHooks } from '../page/assets.js';
@@ -318,28 +319,14 @@ export class WebGpuRenderer implements Renderer {
         const t0 = performance.now();
         // Draw every camera into its own target, then read them all: the reads overlap the draws.
         const rts = requests.map((r, i) => {
-          const c = r.profile.camera;
-          const a = r.scene.appearance.camera;
+          const p = cameraPose(r);
           const sc = built[i]!;
           hideRobot(sc);
-          const cam = placeCamera({
-            x: r.pose.x,
-            y: r.pose.y,
-            yaw: r.pose.yaw,
-            qz: r.pose.qz,
-            qw: r.pose.qw,
-            w: c.width,
-            h: c.height,
-            mountHeight: c.mountHeight + a.heightOffset,
-            mountForward: c.mountForward,
-            pitchDeg: c.pitchDeg + a.pitchOffsetDeg,
-            fov: c.fovDeg,
-            aspect: c.aspect ?? null,
-          });
-          const rt = this.target(i, c.width, c.height);
+          const cam = placeCamera(p);
+          const rt = this.target(i, p.w, p.h);
           this.renderer.setRenderTarget(rt);
           this.renderer.render(sc, cam);
-          return { rt, w: c.width, h: c.height };
+          return { rt, w: p.w, h: p.h };
         });
         this.renderer.setRenderTarget(null);
         if (!readback) {
