@@ -7,7 +7,7 @@ const WORKER_HELP = `simgate worker — run queued episodes for \`simgate run --
 Usage: simgate worker --queue redis://host:port [options]
 
 Takes units (one policy on some episodes of a run's plan) from the queue, one at a time, runs
-them here — own renderer (Chromium), own policy runtime (CUDA where present) — and returns the
+them here — own renderer (the kind and driver the run resolved), own policy runtime (CUDA where present) — and returns the
 rows. Start any number, on any machine that has the same checkout (suites, policies) as the
 coordinator: a worker whose files give another plan hash refuses the run's jobs (exit 2 there).
 
