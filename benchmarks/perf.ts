@@ -15,11 +15,16 @@
  *  4. Serial vs pipelined loop (LoopOptions.pipeline) at batch 32, side by side, with a policy whose
  *     inference costs what a render does: the scripted oracle (frames rendered) that first awaits a
  *     timer of (measured render ms per frame) × (rows in the call) — off the main thread like
- *     onnxruntime's, and proportional to the batch as a model's cost is, so half a batch costs half.
+ *     onnxruntime's, and proportional to the batch as a model's cost is, so a lane's share of the batch costs its share.
  *     Figure: loop / max(render, inference); 1.00 = the two fully overlapped (target ≤ 1.15).
  *
+ *  5. Part 1 once per renderer (--renderers chromium,webgpu, the default where both run): the
+ *     Chromium page and the WebGPU renderer inside Node (Dawn), draw + readback per frame and
+ *     whole-loop steps/s side by side, with WebGPU's advantage as a ratio (target ≥ 2× at batch 32).
+ *
  * Options: --quick (fewer episodes; for a smoke check), --json (machine-readable on stdout),
- * --skip-bench (leave out part 3), --policy <dir> (another image policy for part 1).
+ * --skip-bench (leave out part 3), --policy <dir> (another image policy for part 1),
+ * --renderers <list> (which renderers part 1 measures).
  * Timings depend on the machine; compare ratios, not absolute numbers, across machines.
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +42,7 @@ import { loadSuites, planEpisodes } from '../src/runner/run';
 import type { EpisodeSpec } from '../src/sim/episode';
 import type { Observation } from '../src/sim/observation';
 import { makeProfile } from '../src/sim/profile';
+import { launchRenderer, resolveRenderer, type RendererKind } from '../src/render/launch';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +53,7 @@ const { values } = parseArgs({
     batches: { type: 'string' },
     'rss-only': { type: 'boolean' },
     'skip-pipeline': { type: 'boolean' },
+    renderers: { type: 'string' },
   },
 });
 const quick = Boolean(values.quick);
@@ -102,9 +109,16 @@ class RecordingPolicy implements Policy {
   }
 }
 
-async function launchRenderer(): Promise<Renderer> {
-  const { ChromiumRenderer } = await import('../src/render/chromium-renderer');
-  return ChromiumRenderer.launch({});
+/** A renderer of this kind, or why there is none here (WebGPU needs a Vulkan driver Dawn accepts). */
+async function launchKind(kind: RendererKind): Promise<{ renderer: Renderer; label: string } | { error: string }> {
+  try {
+    const resolved = await resolveRenderer(kind);
+    const renderer = await launchRenderer(resolved);
+    const d = renderer.describe();
+    return { renderer, label: `${kind} (${resolved.driver}${d.adapter ? `: ${String(d.adapter).split(' (')[0]}` : ''})` };
+  } catch (e) {
+    return { error: (e as Error).message.split('\n')[0]! };
+  }
 }
 
 interface LoopFigure {
@@ -194,7 +208,10 @@ async function imagePolicyFactory(): Promise<{ label: string; make: () => Promis
 }
 
 interface PipelineFigure {
-  mode: 'serial' | 'pipelined';
+  /** 'serial', or 'pipelined, k lanes' ('(default)': what `pipeline: true` runs). */
+  mode: string;
+  /** LoopOptions.pipeline: 1 = the serial loop. */
+  lanes: number;
   batch: number;
   steps: number;
   loopMsPerStep: number;
@@ -234,21 +251,24 @@ async function pipelineAt(batch: number, renderer: Renderer): Promise<{ msPerFra
   const frames = probe.batches.reduce((a, b) => a + b.length, 0);
   const msPerFrame = (performance.now() - p0) / frames;
   const figures: PipelineFigure[] = [];
-  for (const pipeline of [false, true]) {
+  const { DEFAULT_PIPELINE_LANES } = await import('../src/runner/episode-loop');
+  // Serial, then 2, 3 and 4 lanes (`pipeline: true` is one of them).
+  for (const lanes of [1, 2, 3, 4]) {
     const rec = new RecordingRenderer(renderer);
     const busy = { ms: 0 };
     const policy = await delayedOracle(msPerFrame, busy);
     const t0 = performance.now();
-    const rows = await runEpisodes(policy, eps, { profile, batchSize: batch, renderer: rec, endOnCollision: false, pipeline });
+    const rows = await runEpisodes(policy, eps, { profile, batchSize: batch, renderer: rec, endOnCollision: false, pipeline: lanes });
     const loopMs = performance.now() - t0;
     await policy.close();
     const steps = rows.reduce((s, r) => s + Number(r.measures.steps ?? 0), 0);
-    // Renderer alone on this loop's own batches (halves when pipelined: their per-call cost counts).
+    // Renderer alone on this loop's own batches (one lane's each when pipelined: their per-call cost counts).
     const r0 = performance.now();
     for (const b of rec.batches) await renderer.render(b);
     const renderMs = performance.now() - r0;
     figures.push({
-      mode: pipeline ? 'pipelined' : 'serial',
+      mode: lanes === 1 ? 'serial' : `pipelined, ${lanes} lanes${lanes === DEFAULT_PIPELINE_LANES ? ' (default)' : ''}`,
+      lanes,
       batch,
       steps,
       loopMsPerStep: loopMs / steps,
@@ -318,20 +338,34 @@ async function main() {
   const batches = (values.batches ?? '1,8,32').split(',').map(Number);
   const pol = await imagePolicyFactory();
   log(`perf: whole loop with ${pol.label}, batches ${batches.join('/')}${quick ? ' (quick)' : ''}`);
-  const renderer = await launchRenderer();
-  const loops: LoopFigure[] = [];
+  // Part 1 for each renderer, one after the other in this process (side by side: same machine,
+  // same load); the pipeline part on the first.
+  const kinds = (values.renderers ?? 'chromium,webgpu').split(',') as RendererKind[];
+  const perRenderer: { kind: RendererKind; label: string; loops: LoopFigure[] }[] = [];
+  const skipped: string[] = [];
   let pipe: Awaited<ReturnType<typeof pipelineAt>> | undefined;
-  try {
-    for (const b of batches) {
-      log(`perf: batch ${b}…`);
-      loops.push(await loopAt(b, renderer, pol.make));
+  for (const kind of kinds) {
+    const got = await launchKind(kind);
+    if ('error' in got) {
+      skipped.push(`${kind}: ${got.error}`);
+      log(`perf: no ${kind} renderer here (${got.error})`);
+      continue;
     }
-    if (!values['skip-pipeline']) {
-      log('perf: serial vs pipelined loop at batch 32 (inference delay = render time)…');
-      pipe = await pipelineAt(32, renderer);
+    const { renderer, label } = got;
+    const loops: LoopFigure[] = [];
+    try {
+      for (const b of batches) {
+        log(`perf: ${kind}, batch ${b}…`);
+        loops.push(await loopAt(b, renderer, pol.make));
+      }
+      if (!values['skip-pipeline'] && !pipe) {
+        log(`perf: serial vs pipelined loop at batch 32 on ${kind} (inference delay = render time)…`);
+        pipe = await pipelineAt(32, renderer);
+      }
+    } finally {
+      await renderer.close();
     }
-  } finally {
-    await renderer.close();
+    perRenderer.push({ kind, label, loops });
   }
   log('perf: RSS (scripted oracle, no rendering, fresh process)…');
   const rss = rssInChild();
@@ -340,30 +374,48 @@ async function main() {
     log('perf: default `npm run bench`…');
     bench = benchWallTime();
   }
-  const result = { policy: pol.label, renderer: 'chromium/three.js (SIMGATE_GL or swiftshader)', loops, pipeline: pipe, rss, bench, load: loadavg() };
+  const result = { policy: pol.label, renderers: perRenderer, skipped, pipeline: pipe, rss, bench, load: loadavg() };
   if (values.json) {
     process.stdout.write(JSON.stringify(result, null, 1) + '\n');
     return;
   }
   const t = (rows: string[][]) => table(rows, { border: getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i <= 1 || i === n });
-  process.stdout.write(`Whole loop vs. its parts — ${pol.label}\n`);
-  process.stdout.write(
-    t([
-      ['batch', 'episodes', 'steps', 'loop steps/s', 'loop ms/step', 'render+readback ms/step', 'draw only ms/step', 'inference ms/step', 'loop / (render+readback + inference)', 'loop / (draw only + inference)'],
-      ...loops.map((l) => [
-        String(l.batch),
-        String(l.episodes),
-        String(l.steps),
-        l.loopStepsPerS.toFixed(1),
-        l.loopMsPerStep.toFixed(2),
-        l.renderMsPerStep.toFixed(2),
-        l.renderOnlyMsPerStep.toFixed(2),
-        l.inferenceMsPerStep.toFixed(2),
-        l.ratio.toFixed(2),
-        l.rawRatio.toFixed(2),
+  for (const { label, loops } of perRenderer) {
+    process.stdout.write(`Whole loop vs. its parts — ${pol.label}, renderer ${label}\n`);
+    process.stdout.write(
+      t([
+        ['batch', 'episodes', 'steps', 'loop steps/s', 'loop ms/step', 'render+readback ms/step', 'draw only ms/step', 'inference ms/step', 'loop / (render+readback + inference)', 'loop / (draw only + inference)'],
+        ...loops.map((l) => [
+          String(l.batch),
+          String(l.episodes),
+          String(l.steps),
+          l.loopStepsPerS.toFixed(1),
+          l.loopMsPerStep.toFixed(2),
+          l.renderMsPerStep.toFixed(2),
+          l.renderOnlyMsPerStep.toFixed(2),
+          l.inferenceMsPerStep.toFixed(2),
+          l.ratio.toFixed(2),
+          l.rawRatio.toFixed(2),
+        ]),
       ]),
-    ]),
-  );
+    );
+  }
+  const cr = perRenderer.find((r) => r.kind === 'chromium');
+  const wg = perRenderer.find((r) => r.kind === 'webgpu');
+  if (cr && wg) {
+    // One frame per step (pulse robot): render ms/step is ms per frame.
+    process.stdout.write(`Renderers side by side — WebGPU ${wg.label} vs Chromium ${cr.label} (× = WebGPU's advantage)\n`);
+    process.stdout.write(
+      t([
+        ['batch', 'Chromium draw+readback ms/frame', 'WebGPU draw+readback ms/frame', '×', 'Chromium loop steps/s', 'WebGPU loop steps/s', '×'],
+        ...cr.loops.flatMap((c) => {
+          const w = wg.loops.find((l) => l.batch === c.batch);
+          return w ? [[String(c.batch), c.renderMsPerStep.toFixed(2), w.renderMsPerStep.toFixed(2), (c.renderMsPerStep / w.renderMsPerStep).toFixed(2), c.loopStepsPerS.toFixed(1), w.loopStepsPerS.toFixed(1), (w.loopStepsPerS / c.loopStepsPerS).toFixed(2)]] : [];
+        }),
+      ]),
+    );
+  }
+  for (const s of skipped) process.stdout.write(`Renderer not measured: ${s}\n`);
   if (pipe) {
     process.stdout.write(`Serial vs pipelined loop — oracle + a ${pipe.msPerFrame.toFixed(2)} ms/row timer (= measured render ms per frame)\n`);
     process.stdout.write(

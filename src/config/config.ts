@@ -68,10 +68,11 @@ export const BenchConfig = z.strictObject({
   /** Wall-clock limit per episode (seconds): past it the episode ends as `error`. Not part of the plan hash. */
   episodeTimeout: z.number().positive().optional(),
   /**
-   * Pipelined episode loop: one half of the batch renders while the policy works on the other
-   * (src/runner/episode-loop.ts). Same rows as the serial loop; not part of the plan hash.
+   * Pipelined episode loop: the batch in lanes (true: 3; a number: that many), some rendering
+   * while the policy works on another (src/runner/episode-loop.ts). Same rows as the serial loop;
+   * not part of the plan hash.
    */
-  pipeline: z.boolean().default(false),
+  pipeline: z.union([z.boolean(), z.number().int().min(1).max(256)]).default(false),
   /** Probe suites to add (instruction-swap, memorisation, channel-order): see src/probes. */
   probes: z.array(z.enum(PROBE_NAMES)).default([]),
   /**

@@ -20,7 +20,11 @@ export interface LoopOptions {
   /** Keep traces of every episode, not only failed ones. */
   traceAll?: boolean;
   imageTransform?: (frame: Frame, episode: EpisodeSpec, step: number) => Frame;
-  /** Called as each episode finishes (stream it to disk, update progress); awaited before the slot is refilled. */
+  /**
+   * Called as each episode finishes (stream it to disk, update progress), once its step's render
+   * went through (the slot has already taken the next episode, rendered in that same call);
+   * awaited before its lane steps again.
+   */
   onEpisode?: (row: EpisodeRow) => void | Promise<void>;
   /** Checked between steps; true stops early (Ctrl-C): no new episode starts, those in flight finish. */
   shouldStop?: () => boolean;
@@ -41,12 +45,30 @@ export interface LoopOptions {
   /** Robot-time latency of the policy's answers (held control), unless a scene's `cadence` says otherwise. */
   latency?: number | readonly number[] | 'measured';
   /**
-   * Pipelined loop: the batch is split into two fixed halves that step on their own, so one half's
-   * physics + render overlaps the other half's policy call (a step costs about max(render,
-   * inference) instead of their sum). Policy calls stay one at a time; rows are those of the
-   * serial loop, only the order in which `onEpisode` sees them may differ. Needs batch ≥ 2.
+   * Pipelined loop: the batch is split into lanes (`true`: DEFAULT_PIPELINE_LANES; a number: that
+   * many, at most one per slot; 1 or false: the serial loop) that step on their own, so one lane's
+   * physics + render overlaps another's policy call (a step costs about max(render, inference)
+   * instead of their sum). Once no episode is left to start, lanes even out the episodes still
+   * running. Policy calls stay one at a time; rows are those of the serial loop, only the order
+   * in which `onEpisode` sees them may differ. Needs batch ≥ 2.
    */
-  pipeline?: boolean;
+  pipeline?: boolean | number;
+}
+
+/**
+ * Lanes of `pipeline: true`. Measured with benchmarks/perf.ts (inference costing what a render
+ * does, batch 32): two lanes leave each lane's physics on the critical path, since every lane
+ * waits for both the renderer and the policy in turn; a third lane hides it; a fourth only adds
+ * calls (smaller batches) without gaining.
+ */
+export const DEFAULT_PIPELINE_LANES = 3;
+
+/** How many lanes a batch of `batch` slots runs in (1: the serial loop). */
+export function pipelineLanes(pipeline: LoopOptions['pipeline'], batch: number): number {
+  if (pipeline === undefined || pipeline === false) return 1;
+  const k = pipeline === true ? DEFAULT_PIPELINE_LANES : pipeline;
+  if (!Number.isInteger(k) || k < 1) throw new Error(`pipeline: expected true, false or a whole number of lanes ≥ 1, got ${pipeline}`);
+  return Math.max(1, Math.min(k, batch));
 }
 
 type RestartableRenderer = Renderer & Required<Pick<Renderer, 'restart'>>;
@@ -80,34 +102,107 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
   let next = 0;
   /** Episodes to redo after a renderer crash (plan indexes), before any new one. */
   const redo: number[] = [];
-  /** Which episode (plan index) each busy slot holds, from reset until its row is made. */
+  /** Which episode (plan index) each busy slot holds, from reset until its episode ends. */
   const inFlight = new Map<number, number>();
+  /** Episodes (plan indexes) that ended but whose rows wait for their step's render: a crash there redoes them. */
+  const unreported = new Set<number>();
   const started = new Map<number, { t0: number; policyMs: number }>();
   const control = new Map<number, SlotControl>();
   const active = new Map<number, Awaited<ReturnType<VecNavEnv['observe']>>[number]>();
+  /** Slots reset since the lane's last policy call: `policy.begin` runs at the start of its next one. */
+  const toBegin = new Map<number, EpisodeSpec>();
+  const beginErrors = new Map<number, string>();
 
-  // Serial: one lane of all slots. Pipelined: two fixed halves (first / second), each in lockstep.
-  const slotRange = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
-  const pipelined = opts.pipeline === true && B >= 2;
-  const lanes = pipelined ? [slotRange(0, Math.ceil(B / 2)), slotRange(Math.ceil(B / 2), B)] : [slotRange(0, B)];
-  // One policy call at a time even when pipelined: policies need not be re-entrant, and the halves
-  // then fall into alternation (one renders while the other infers) by themselves.
-  let policyTail: Promise<unknown> = Promise.resolve();
+  // Serial: one lane of all slots. Pipelined: k lanes of contiguous slots, each in lockstep.
+  const laneCount = pipelineLanes(opts.pipeline, B);
+  const pipelined = laneCount > 1;
+  /** The lane that steps each slot: lane i of k holds slots ⌊iB/k⌋ … ⌊(i+1)B/k⌋ − 1 until `rebalance` moves some. */
+  const owner: number[] = [];
+  const resetOwners = () => {
+    for (let lane = 0; lane < laneCount; lane++) {
+      for (let slot = Math.floor((lane * B) / laneCount); slot < Math.floor(((lane + 1) * B) / laneCount); slot++) owner[slot] = lane;
+    }
+  };
+  resetOwners();
+  const laneSlots = (lane: number) => owner.flatMap((l, slot) => (l === lane ? [slot] : []));
+  /** No episode is left to start (until a renderer crash brings some back). */
+  const draining = () => !redo.length && (next >= episodes.length || opts.shouldStop?.() === true);
+  /** Wakes the lanes parked with nothing to step (episodes handed to them, the run over, an abort). */
+  let bell: { rung: Promise<void>; ring: () => void };
+  const newBell = () => {
+    let ring!: () => void;
+    const rung = new Promise<void>((r) => (ring = r));
+    bell = { rung, ring };
+  };
+  newBell();
+  const ring = () => {
+    const b = bell;
+    newBell();
+    b.ring();
+  };
+  /**
+   * Once no episode is left to start, `lane` (between its steps, so all its episodes wait for
+   * their next policy call) hands running episodes to the emptiest lanes while it holds two more
+   * than they do. Otherwise the run's tail steps in one or two lanes, each waiting for its own
+   * render and then its own policy call, with nothing to overlap.
+   */
+  const rebalance = (lane: number) => {
+    if (!pipelined || !draining()) return;
+    const load = Array.from({ length: laneCount }, (_, l) => laneSlots(l).filter((slot) => inFlight.has(slot)).length);
+    const mine = laneSlots(lane).filter((slot) => active.has(slot));
+    let moved = false;
+    for (;;) {
+      let low = -1;
+      for (let l = 0; l < laneCount; l++) if (l !== lane && (low < 0 || load[l]! < load[low]!)) low = l;
+      if (low < 0 || load[lane]! - load[low]! < 2 || !mine.length) break;
+      owner[mine.pop()!] = low;
+      load[lane]!--;
+      load[low]!++;
+      moved = true;
+    }
+    if (moved) ring();
+  };
+  // One policy call at a time even when pipelined: policies need not be re-entrant, and the lanes
+  // then fall into a rotation (some render while one infers) by themselves. A finished call hands
+  // the policy to the next lane waiting before its own lane goes on (physics, render requests are
+  // main-thread work): the next call starts at once instead of after them.
+  const waiting: (() => void)[] = [];
+  let policyBusy = false;
+  const release = () => {
+    const start = waiting.shift();
+    if (start) start();
+    else policyBusy = false;
+  };
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
     if (!pipelined) return fn();
-    const run = policyTail.then(fn);
-    policyTail = run.catch(() => undefined);
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        policyBusy = true;
+        let run: Promise<T>;
+        try {
+          run = fn();
+        } catch (e) {
+          run = Promise.reject(e);
+        }
+        run.then(
+          (v) => (release(), resolve(v)),
+          (e: unknown) => (release(), reject(e)),
+        );
+      };
+      if (policyBusy) waiting.push(start);
+      else start();
+    });
   };
-  /** Set when a lane fails: the other lane stops at its next await and reports nothing more. */
+  /** Set when a lane fails: the others stop at their next await and report nothing more. */
   interface Epoch {
     aborted: boolean;
   }
 
-  const fill = async (lane: readonly number[], epoch: Epoch) => {
+  /** Start the next episodes (redone ones first) in the lane's free slots; returns those slots, not yet rendered. */
+  const fill = async (lane: readonly number[], epoch: Epoch): Promise<number[]> => {
     const filled: number[] = [];
     for (const slot of lane) {
-      if (epoch.aborted) return;
+      if (epoch.aborted) return filled;
       if (inFlight.has(slot) || opts.shouldStop?.()) continue;
       const k = redo.length ? redo.shift()! : next < episodes.length ? next++ : undefined;
       if (k === undefined) break;
@@ -116,33 +211,55 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       await env.reset(slot, ep);
       started.set(slot, { t0: performance.now(), policyMs: 0 });
       control.set(slot, new SlotControl(env.profile(slot), latencyModel(ep.scene.cadence, opts.latency), policy.info.chunk?.execute));
-      try {
-        await exclusive(async () => policy.begin(slot, ep));
-      } catch (e) {
-        // A server that fails its /reset ends this episode as a policy error, like a failed call.
-        beginErrors.set(slot, `policy_error: ${policy.info.name}: ${(e as Error).message}`);
-      }
+      toBegin.set(slot, ep);
       filled.push(slot);
     }
-    if (!filled.length || epoch.aborted) return;
-    const obs = await env.observe(filled);
-    if (epoch.aborted) return;
-    filled.forEach((slot, k) => active.set(slot, obs[k]!));
+    return filled;
   };
 
-  const beginErrors = new Map<number, string>();
+  /** Render `slots` (one batched call) and make them the lane's active slots. False when aborted meanwhile. */
+  const observe = async (slots: readonly number[], epoch: Epoch): Promise<boolean> => {
+    if (epoch.aborted) return false;
+    if (!slots.length) return true;
+    const obs = await env.observe(slots);
+    if (epoch.aborted) return false;
+    slots.forEach((slot, k) => active.set(slot, obs[k]!));
+    return true;
+  };
 
   const stepOnce = async (lane: readonly number[], epoch: Epoch) => {
-    const now = performance.now();
     const all = lane.filter((slot) => active.has(slot)).map((slot) => ({ slot, obs: active.get(slot)! }));
-    const expired = new Set(limitMs ? all.filter(({ slot }) => now - started.get(slot)!.t0 > limitMs).map((b) => b.slot) : []);
-    // Only slots with nothing queued and no answer pending ask the policy this tick (chunks, latency).
-    const batch = all.filter(({ slot }) => !expired.has(slot) && !beginErrors.has(slot) && control.get(slot)!.wantsQuery());
+    let expired = new Set<number>();
+    /** Which episodes ran past their wall-clock limit, and which of the others ask the policy this tick. */
+    const decide = () => {
+      const now = performance.now();
+      expired = new Set(limitMs ? all.filter(({ slot }) => now - started.get(slot)!.t0 > limitMs).map((b) => b.slot) : []);
+      // Only slots with nothing queued and no answer pending ask the policy this tick (chunks, latency).
+      return all.filter(({ slot }) => !expired.has(slot) && !beginErrors.has(slot) && control.get(slot)!.wantsQuery());
+    };
+    const begins = lane.filter((slot) => toBegin.has(slot));
     const acts = new Map<number, ActResult>();
     let callMs = 0;
-    if (batch.length) {
-      // The whole call, timeout race included, holds the policy: an abandoned (hung) call frees it.
-      const { got, dt } = await exclusive(async (): Promise<{ got: ActResult[] | typeof TIMED_OUT; dt: number }> => {
+    if (decide().length || begins.length) {
+      // The whole call, begins and timeout race included, holds the policy: an abandoned (hung) call frees it.
+      const res = await exclusive(async (): Promise<{ batch: ReturnType<typeof decide>; got: ActResult[] | typeof TIMED_OUT; dt: number } | undefined> => {
+        for (const slot of begins) {
+          const ep = toBegin.get(slot)!;
+          toBegin.delete(slot);
+          try {
+            // Awaited only when async: an await here would let the lane that just handed over the
+            // policy run its physics before this call starts.
+            const r = policy.begin(slot, ep);
+            if (r) await r;
+          } catch (e) {
+            // A server that fails its /reset ends this episode as a policy error, like a failed call.
+            beginErrors.set(slot, `policy_error: ${policy.info.name}: ${(e as Error).message}`);
+          }
+        }
+        // Decided again once the policy is ours: a slow begin (a server's /reset) or the wait for
+        // another lane's call may have taken an episode past its limit.
+        const batch = decide();
+        if (!batch.length) return undefined;
         const t0 = performance.now();
         let got: Awaited<ReturnType<Policy['act']>> | typeof TIMED_OUT;
         try {
@@ -159,20 +276,27 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
           const msg = `error: policy "${policy.info.name}" threw: ${(e as Error).message}`;
           got = batch.map(() => ({ error: msg }));
         }
-        return { got, dt: performance.now() - t0 };
+        return { batch, got, dt: performance.now() - t0 };
       });
       if (epoch.aborted) return 0;
-      callMs = dt;
-      for (const { slot } of batch) started.get(slot)!.policyMs += dt / batch.length;
-      batch.forEach(({ slot }, k) => {
-        const a = got === TIMED_OUT ? { error: `${timeoutReason()}: the policy call did not return` } : got[k];
-        acts.set(slot, a && ('action' in a || 'actions' in a) ? a : { error: (a as { error?: string } | undefined)?.error ?? 'policy_error: no result for this row' });
-      });
+      if (res) {
+        const { batch, got, dt } = res;
+        callMs = dt;
+        for (const { slot } of batch) started.get(slot)!.policyMs += dt / batch.length;
+        batch.forEach(({ slot }, k) => {
+          const a = got === TIMED_OUT ? { error: `${timeoutReason()}: the policy call did not return` } : got[k];
+          acts.set(slot, a && ('action' in a || 'actions' in a) ? a : { error: (a as { error?: string } | undefined)?.error ?? 'policy_error: no result for this row' });
+        });
+      }
     }
     for (const slot of expired) acts.set(slot, { error: timeoutReason() });
-    for (const [slot, reason] of beginErrors) acts.set(slot, { error: reason });
+    for (const slot of lane) {
+      const reason = beginErrors.get(slot);
+      if (reason !== undefined && active.has(slot)) acts.set(slot, { error: reason });
+    }
     const order = all.map(({ slot }) => slot);
-    const results = await env.step(
+    // Physics only: the render comes below, in one call with the slots refilled meanwhile.
+    const results = env.applyActions(
       order.map((slot) => {
         const a = acts.get(slot);
         if (a && 'error' in a) return { slot, error: a.error };
@@ -187,26 +311,35 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
         return { slot, action: c.action, ...(c.hold ? { hold: true } : {}), ...(info ? { info } : {}) };
       }),
     );
-    // The other lane crashed meanwhile: report nothing, every episode in flight is redone.
-    if (epoch.aborted) return 0;
-    const finished: { slot: number; row: EpisodeRow }[] = [];
-    for (const [k, r] of results.entries()) {
-      const slot = order[k]!;
-      if (r.obs) {
-        active.set(slot, r.obs);
+    const alive: number[] = [];
+    const finished: { k: number; row: EpisodeRow }[] = [];
+    for (const [j, r] of results.entries()) {
+      const slot = order[j]!;
+      if (!r.terminated && !r.truncated) {
+        alive.push(slot);
         continue;
       }
-      finished.push({ slot, row: makeRow(env, slot, policy, opts, started.get(slot)!) });
-    }
-    // Rows are reported only once the whole step (physics and the next frames) went through:
-    // a renderer crash inside env.step redoes every episode of the batch (of both lanes).
-    // No abort check from here on: a row once reported must never be redone (no duplicates).
-    for (const { slot, row } of finished) {
+      // The row is made before the slot is refilled (a reset replaces the slot's episode and trace).
+      const k = inFlight.get(slot)!;
+      finished.push({ k, row: makeRow(env, slot, policy, opts, started.get(slot)!) });
+      unreported.add(k);
       active.delete(slot);
       inFlight.delete(slot);
       started.delete(slot);
       control.delete(slot);
       beginErrors.delete(slot);
+    }
+    // Refill the freed slots now, so that the next frames of the running episodes and the first
+    // frames of the new ones come in one render call (a second call would queue behind the other
+    // lanes' renders).
+    const fresh = finished.length ? await fill(lane, epoch) : [];
+    if (epoch.aborted) return 0;
+    if (!(await observe([...alive, ...fresh], epoch))) return 0;
+    // Rows are reported only once the whole step (physics and the next frames) went through:
+    // a renderer crash in that render redoes every episode in flight (of every lane), these too.
+    // No abort check from here on: a row once reported must never be redone (no duplicates).
+    for (const { k, row } of finished) {
+      unreported.delete(k);
       rows.set(row.episodeId, row);
       await opts.onEpisode?.(row);
     }
@@ -218,22 +351,31 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
     for (;;) {
       try {
         const epoch: Epoch = { aborted: false };
-        const runLane = async (lane: readonly number[]) => {
+        const runLane = async (lane: number) => {
+          if (!(await observe(await fill(laneSlots(lane), epoch), epoch))) return;
           for (;;) {
-            await fill(lane, epoch);
-            if (epoch.aborted || !lane.some((slot) => active.has(slot))) return;
-            if ((await stepOnce(lane, epoch)) > 0) crashesInARow = 0;
+            if (laneSlots(lane).some((slot) => active.has(slot))) {
+              rebalance(lane);
+              if ((await stepOnce(laneSlots(lane), epoch)) > 0) crashesInARow = 0;
+              if (epoch.aborted) return;
+              continue;
+            }
+            // Nothing of its own to step: wait for episodes handed over by another lane, unless
+            // none is left running anywhere (then wake the parked lanes to finish too).
+            if (!pipelined || !draining() || !inFlight.size) return ring();
+            await bell.rung;
             if (epoch.aborted) return;
           }
         };
-        // The first lane to fail stops the other; once both have settled, its error is handled
+        // The first lane to fail stops the others; once all have settled, its error is handled
         // below exactly as the serial loop's (a renderer crash redoes every episode in flight).
         let failed: { error: unknown } | undefined;
         await Promise.all(
-          lanes.map((lane) =>
+          Array.from({ length: laneCount }, (_, lane) =>
             runLane(lane).catch((error: unknown) => {
               failed ??= { error };
               epoch.aborted = true;
+              ring();
             }),
           ),
         );
@@ -242,14 +384,17 @@ export async function runEpisodes(policy: Policy, episodes: readonly EpisodeSpec
       } catch (e) {
         if (!isRendererCrash(e) || !canRestart(opts.renderer)) throw e;
         if (++crashesInARow > (opts.maxRendererRestarts ?? 3)) throw e;
-        const lost = [...inFlight.values()];
+        const lost = [...inFlight.values(), ...unreported];
         redo.push(...lost);
         redo.sort((a, b) => a - b);
         inFlight.clear();
+        unreported.clear();
         active.clear();
         started.clear();
         control.clear();
+        toBegin.clear();
         beginErrors.clear();
+        resetOwners();
         env.close();
         await opts.renderer.restart();
         env = makeEnv();

@@ -272,7 +272,7 @@ export function planLoopOptions(config: BenchConfig, profile: RobotProfile, prof
     traceAll: config.traceAll,
     ...(config.probes.length ? { imageTransform: probeImageTransform } : {}),
     ...(config.episodeTimeout ? { episodeTimeoutMs: config.episodeTimeout * 1000 } : {}),
-    ...(config.pipeline ? { pipeline: true } : {}),
+    ...(config.pipeline ? { pipeline: config.pipeline } : {}),
   };
 }
 

@@ -38,6 +38,15 @@ export interface StepInfo {
   outcome?: Outcome;
 }
 
+/** One slot's input to a step: an action (or the held one), or an error that ends its episode. */
+export interface StepCommand {
+  slot: number;
+  action?: Action;
+  error?: string;
+  hold?: boolean;
+  info?: Record<string, unknown>;
+}
+
 export interface StepResult {
   /** Absent once the episode is over (no frame is rendered for a finished episode). */
   obs?: Observation;
@@ -157,16 +166,9 @@ export class VecNavEnv {
    * Apply one action per listed slot (physics), then render the slots still running.
    * An `error` instead of an action ends that episode as `policy_error`.
    */
-  async step(batch: readonly { slot: number; action?: Action; error?: string; hold?: boolean; info?: Record<string, unknown> }[]): Promise<StepResult[]> {
-    const results: StepResult[] = [];
-    const alive: number[] = [];
-    for (const { slot, action, error, hold, info } of batch) {
-      const s = this.slot(slot);
-      if (s.done) throw new Error(`slot ${slot}: step() after the episode ended; reset() it first`);
-      const r = error !== undefined || !action ? this.fail(s, error ?? 'no action') : this.advance(s, action, hold === true, info);
-      results.push(r);
-      if (!r.terminated && !r.truncated) alive.push(slot);
-    }
+  async step(batch: readonly StepCommand[]): Promise<StepResult[]> {
+    const results = this.applyActions(batch);
+    const alive = batch.filter((_, k) => !results[k]!.terminated && !results[k]!.truncated).map((b) => b.slot);
     if (alive.length) {
       const obs = await this.observe(alive);
       alive.forEach((slot, k) => {
@@ -175,6 +177,19 @@ export class VecNavEnv {
       });
     }
     return results;
+  }
+
+  /**
+   * `step` without the render: physics only, no `obs` in the results. The caller renders the
+   * slots still running with `observe` (the episode loop adds the slots it refilled meanwhile to
+   * that same batched render).
+   */
+  applyActions(batch: readonly StepCommand[]): StepResult[] {
+    return batch.map(({ slot, action, error, hold, info }) => {
+      const s = this.slot(slot);
+      if (s.done) throw new Error(`slot ${slot}: step() after the episode ended; reset() it first`);
+      return error !== undefined || !action ? this.fail(s, error ?? 'no action') : this.advance(s, action, hold === true, info);
+    });
   }
 
   /**
