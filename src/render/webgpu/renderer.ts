@@ -12,6 +12,7 @@ import type { CameraRequest, Renderer } from '../../sim/camera';
 import type { Frame } from '../../image/frame';
 import { AssetHost } from '../assets';
 import { RendererCrashedError } from '../errors';
+import { SimgateError } from '../../util/errors';
 import { applyRequestNoise } from '../noise';
 import { startPageServer, type PageServer } from '../server';
 import { topDownRequest, type TopDownOptions } from '../top-down';
@@ -296,10 +297,10 @@ export class WebGpuRenderer implements Renderer {
 
   private guard<T>(p: Promise<T>): Promise<T> {
     return p.catch(async (e: unknown) => {
-      if (e instanceof RendererCrashedError) throw e;
+      if (e instanceof SimgateError) throw e; // ours (a bad scene file, a crash already named)
       // A call that failed because the device went away may fail before `lost` resolves: give it a moment.
       const device = this.dawn?.device;
-      if (!this.lost && device) await Promise.race([device.lost, new Promise((r) => setTimeout(r, 50))]);
+      if (!this.lost && device) await Promise.race([device.lost, new Promise((r) => setTimeout(r, 1000))]);
       if (this.lost) throw new RendererCrashedError(`WebGPU renderer crashed while rendering: ${this.lost}`, e);
       throw e;
     });
