@@ -113,6 +113,27 @@ function writeAssets(dir: string): void {
   writeFileSync(join(dir, 'floor.png'), encodePng({ width: 8, height: 8, data }));
 }
 
+/** The white cube with UVs and an embedded PNG (green) as its base colour texture: a GLB. */
+function texturedBoxGlb(): Buffer {
+  const { json, bin } = boxGltf([1, 1, 1], {});
+  const j = json as { bufferViews: object[]; accessors: object[]; meshes: { primitives: { attributes: Record<string, number> }[] }[]; materials: object[]; buffers: { byteLength: number }[]; images?: object[]; textures?: object[] };
+  const data = new Uint8Array(4 * 4 * 3);
+  for (let i = 0; i < 16; i++) data.set([20, 200, 40], i * 3);
+  const png = encodePng({ width: 4, height: 4, data });
+  const uv = Buffer.from(new Float32Array(16).fill(0.5).buffer);
+  const uvOff = bin.length; // 168: 4-byte aligned
+  const imgOff = uvOff + uv.length;
+  const all = Buffer.concat([bin, uv, png, Buffer.alloc((4 - (png.length % 4)) % 4)]);
+  j.bufferViews.push({ buffer: 0, byteOffset: uvOff, byteLength: uv.length, target: 34962 }, { buffer: 0, byteOffset: imgOff, byteLength: png.length });
+  j.accessors.push({ bufferView: 2, componentType: 5126, count: 8, type: 'VEC2' });
+  j.meshes[0]!.primitives[0]!.attributes.TEXCOORD_0 = 2;
+  j.images = [{ bufferView: 3, mimeType: 'image/png' }];
+  j.textures = [{ source: 0 }];
+  j.materials[0] = { pbrMetallicRoughness: { baseColorFactor: [1, 1, 1, 1], metallicFactor: 0, baseColorTexture: { index: 0 } } };
+  j.buffers[0]!.byteLength = all.length;
+  return glb(json, all);
+}
+
 function writeSuiteFile(dir: string, scenes: SceneInput[], name = 'suite.json'): string {
   const file = join(dir, name);
   writeFileSync(file, JSON.stringify({ schemaVersion: 1, suite: 'assets', version: 1, scenes }));
@@ -305,6 +326,15 @@ describe.each(RENDERERS)('scene assets: rendering (%s)', (_name, launch) => {
     const top = await r.topDown(scene, [], { sceneKey: key, showRobot: false, showGoal: false });
     const outline = pixels(top, (r, g, b) => Math.abs(r - 56) < 20 && Math.abs(g - 189) < 20 && Math.abs(b - 248) < 20);
     expect(outline.n).toBeGreaterThan(50);
+  });
+
+  it('draws a glTF whose base colour is an image embedded in the GLB', async () => {
+    writeFileSync(join(dir, 'tex.glb'), texturedBoxGlb());
+    const tex = loadSuite(writeSuiteFile(dir, [baseScene('textured', { target: { kind: 'basket', pose: { x: 1.5, y: 0, yaw: 0 }, model: { file: 'tex.glb', scale: 1.5, yaw: 0 } } })], 'textured.json'));
+    const [f] = await r.render([{ scene: tex.scenes[0]!, sceneKey: tex.sceneHashes.textured!, pose: pose(0, 0, 0), profile: DEFAULT_PROFILE }]);
+    const green = pixels(f!, (red, g, b) => g > 90 && g > 2 * red && g > 2 * b);
+    const want = projectedBox(DEFAULT_PROFILE, pose(0, 0, 0), [1.5, 0], tex.scenes[0]!.target.size!);
+    expect(green.n).toBeGreaterThan(0.5 * (want.x1 - want.x0) * (want.y1 - want.y0));
   });
 
   it('a scene whose file is missing fails to render with a ConfigError naming the field', async () => {
