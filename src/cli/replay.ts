@@ -80,7 +80,7 @@ export async function replayCommandMain(args: string[]): Promise<number> {
     const loaded = readResults(resultsPath);
     const { row } = findRow(loaded.results, episode, values.policy);
     const spec = replaySpec(loaded, row, { suites });
-    const renderer = values['no-render'] ? null : await (await import('../render/launch')).launchRunRenderer(loaded.results.environment as { renderer?: Record<string, unknown> });
+    const renderer = values['no-render'] ? null : await (await import('../render/launch')).launchRunRenderer(loaded.results.environment);
     try {
       const e = await exportEpisode(loaded, spec, { renderer });
       if (!e.verify.ok) err(`${c.red(c.bold('REPLAY DIVERGED'))} ${row.policy} ${row.episodeId}: ${e.verify.message}`);

@@ -82,8 +82,8 @@ export async function launchDefaultRenderer(): Promise<ViewRenderer> {
 }
 
 /** The renderer a run recorded in results.json (environment.renderer), to replay it with the same one. */
-export function recordedRenderer(env: { renderer?: Record<string, unknown> } | undefined): ResolvedRenderer | undefined {
-  const r = env?.renderer;
+export function recordedRenderer(env: Record<string, unknown> | undefined): ResolvedRenderer | undefined {
+  const r = env?.renderer as Record<string, unknown> | undefined;
   if (!r) return undefined;
   const kind = r.kind ?? (r.renderer === 'webgpu/three.js' ? 'webgpu' : r.renderer === 'chromium/three.js' ? 'chromium' : undefined);
   if (kind === 'webgpu') return { kind, driver: typeof r.driver === 'string' ? r.driver : 'lavapipe' };
@@ -92,12 +92,15 @@ export function recordedRenderer(env: { renderer?: Record<string, unknown> } | u
 }
 
 /**
- * The renderer a run used (results.json environment.renderer), started again: replays and
- * failure clips draw the frames the policy saw. Runs that recorded none (scripted policies only,
- * or older results) get the `auto` choice.
+ * Which renderer draws a run's replays and failure clips: the one the run used (results.json
+ * environment), so they show the frames the policy saw; for runs that recorded none (scripted
+ * policies only, or older results), `choice` resolved.
  */
-export async function launchRunRenderer(env: { renderer?: Record<string, unknown> } | undefined): Promise<ViewRenderer> {
-  const rec = recordedRenderer(env);
-  if (rec) return launchRenderer({ ...rec, driver: rec.kind === 'webgpu' ? rec.driver : resolveGlMode() });
-  return launchDefaultRenderer();
+export async function runRenderer(env: Record<string, unknown> | undefined, choice: RendererChoice = DEFAULT_RENDERER): Promise<ResolvedRenderer> {
+  return recordedRenderer(env) ?? resolveRenderer(choice);
+}
+
+/** The run's renderer (runRenderer), started. */
+export async function launchRunRenderer(env: Record<string, unknown> | undefined): Promise<ViewRenderer> {
+  return launchRenderer(await runRenderer(env));
 }

@@ -74,7 +74,7 @@ export async function openReplay(opts: ReplaySessionOptions): Promise<ReplaySess
   const getRenderer = () => {
     if (opts.render === false) return Promise.resolve(null);
     if (opts.renderer) return Promise.resolve(opts.renderer);
-    launching ??= (opts.launchRenderer ?? (async () => (await import('../render/launch')).launchRunRenderer(loaded.results.environment as { renderer?: Record<string, unknown> })))().then(
+    launching ??= (opts.launchRenderer ?? (async () => (await import('../render/launch')).launchRunRenderer(loaded.results.environment)))().then(
       (r) => (renderer = r),
       (e) => {
         opts.log?.(`warning: no browser for camera frames (${(e as Error).message.split('\n')[0]}); showing the top-down drawn from the scene only`);

@@ -2,7 +2,7 @@ import { resolveBaseline, type BaselineSpec } from '../compare';
 import type { BenchConfig } from '../config/config';
 import { specLabel } from '../policy/load';
 import { resolveProbes } from '../probes';
-import { launchRenderer as launchResolved, launchRunRenderer, recordedRenderer } from '../render/launch';
+import { launchRenderer as launchResolved, runRenderer } from '../render/launch';
 import { DEFAULT_REPORTERS, type ReportContext, type Reporter, type ReportFindings } from '../report/reporters';
 import type { RunResults } from '../results/schema';
 import { ConfigError } from '../util/errors';
@@ -66,10 +66,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     print: opts.print ?? (() => {}),
     log: opts.onNotice ?? (() => {}),
     // Failure clips are drawn by the renderer the run used.
-    launchRenderer: async () => {
-      const rec = recordedRenderer(results.environment as { renderer?: Record<string, unknown> });
-      return rec && opts.launchRenderer ? opts.launchRenderer(rec) : launchRunRenderer(results.environment as { renderer?: Record<string, unknown> });
-    },
+    launchRenderer: async () => launch(await runRenderer(results.environment, config.renderer)),
     found,
   };
   for (const r of opts.reporters ?? DEFAULT_REPORTERS) {

@@ -8,6 +8,7 @@
 import * as THREE from 'three/webgpu';
 import { TARGET_HEIGHT, TARGET_RADIUS } from '../../scene/geometry';
 import type { Scene } from '../../scene/schema';
+import { assetRefs } from '../../scene/assets';
 import type { CameraRequest, Renderer } from '../../sim/camera';
 import type { Frame } from '../../image/frame';
 import { AssetHost } from '../assets';
@@ -205,8 +206,8 @@ export class WebGpuRenderer implements Renderer {
     let p = this.building.get(key);
     if (!p) {
       p = (async () => {
-        const needsAssets = Boolean(scene.target.model || scene.obstacles.some((o) => o.model) || scene.appearance.floor.image || scene.appearance.walls.image);
-        const assets = needsAssets ? (await this.assetHost()).forScene(scene) : undefined;
+        // The page server starts only for a scene that names assets.
+        const assets = assetRefs(scene).length ? (await this.assetHost()).forScene(scene) : undefined;
         const built = (await buildScene(scene, { targetRadius: TARGET_RADIUS[scene.target.kind], targetHeight: TARGET_HEIGHT[scene.target.kind], ...(assets ? { assets } : {}) })) as THREE.Scene;
         built.traverse((o) => {
           const light = o as THREE.DirectionalLight;
